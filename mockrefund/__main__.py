@@ -1,0 +1,3 @@
+from mockrefund.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The ASGI application: routers, error dialects, and the settling sweep."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from mockrefund import __version__, admin
+from mockrefund.config import Settings
+from mockrefund.core import sandboxes
+from mockrefund.platforms import kakaclo
+from mockrefund.runtime import Runtime
+from mockrefund.web.dialects import Dialect, DialectRegistry
+
+log = logging.getLogger("mockrefund")
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime(settings or Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            runtime.close()
+
+    app = FastAPI(
+        title="mockrefund",
+        version=__version__,
+        summary="Sandbox server for the refund APIs of Kakaclo, SHOPLINE and WooCommerce.",
+        lifespan=lifespan,
+        docs_url="/__admin/docs",
+        redoc_url=None,
+        openapi_url="/__admin/openapi.json",
+    )
+    app.state.runtime = runtime
+    DialectRegistry([kakaclo.DIALECT], fallback=Dialect()).install(app)
+    app.include_router(admin.router)
+    app.include_router(kakaclo.router)
+    return app
+
+
+async def _sweep(runtime: Runtime) -> None:
+    """Settle due refunds in the background, so they move even when nobody reads them."""
+    interval = runtime.settings.settle_interval
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            sandboxes.settle_all(runtime.db)
+        except Exception:  # keep sweeping; the next request settles on its own anyway
+            log.exception("settling due refunds failed")

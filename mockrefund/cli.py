@@ -1,0 +1,160 @@
+"""The `mockrefund` command.
+
+    mockrefund serve [--host H] [--port P] [--db PATH] [--fixtures PATH] [--reset]
+    mockrefund fixtures check PATH
+
+Flags win over `MOCKREFUND_*` environment variables, which win over the defaults.
+Problems (a bad setting, a bad fixture, a port in use) are said in one line each,
+with what to do, and exit with status 2.
+"""
+
+import argparse
+import errno
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mockrefund import __version__
+
+
+class UsageProblem(Exception):
+    """Something the user can fix; printed as one line, no traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.run(args)
+        return result
+    except UsageProblem as problem:
+        for line in str(problem).splitlines():
+            print(f"mockrefund: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockrefund",
+        description="Sandbox server for the refund APIs of Kakaclo, SHOPLINE and WooCommerce.",
+    )
+    parser.add_argument("--version", action="version", version=f"mockrefund {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the mock server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--db", help="SQLite file (default mockrefund.db; ':memory:' for none)")
+    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. for PostgreSQL")
+    serve.add_argument("--fixtures", help="fixture file or folder (default: fixtures/default)")
+    serve.add_argument(
+        "--reset", action="store_true", default=None, help="drop the data and seed again"
+    )
+    serve.add_argument("--seed", type=int, help="seed for random choices (default 0)")
+    serve.add_argument("--settle-delay", help="'realistic', SECONDS or MIN-MAX (mock seconds)")
+    serve.add_argument("--clock-scale", type=float, help="mock seconds per wall second")
+    serve.add_argument("--log-level", help="debug, info, warning, error")
+    serve.set_defaults(run=_serve)
+
+    fixtures = commands.add_parser("fixtures", help="work with fixture files")
+    fixture_commands = fixtures.add_subparsers(title="commands", metavar="COMMAND")
+    check = fixture_commands.add_parser("check", help="validate a fixture file or folder")
+    check.add_argument("path", type=Path)
+    check.set_defaults(run=_check_fixtures)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from mockrefund.config import Settings
+
+    names = (
+        "host", "port", "db", "database_url", "fixtures", "reset", "seed",
+        "settle_delay", "clock_scale", "log_level",
+    )  # fmt: skip
+    overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise UsageProblem(
+            "\n".join(
+                f"setting {'.'.join(map(str, e['loc']))} (flag or MOCKREFUND_"
+                f"{str(e['loc'][0]).upper()}): {e['msg']}"
+                for e in error.errors()
+            )
+        ) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockrefund.app import create_app
+    from mockrefund.fixtures import FixtureError, load_fixtures
+    from mockrefund.runtime import Runtime
+
+    settings = _settings(args)
+    try:
+        fixtures = load_fixtures(Path(settings.fixtures))
+    except FixtureError as error:
+        raise UsageProblem(f"{error}\n(fix the fixtures, or point --fixtures elsewhere)") from None
+    _check_port_free(settings.host, settings.port)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"mockrefund: listening on {settings.host}, beyond this machine: anyone who can "
+            "reach it can read and change the sandboxes",
+            file=sys.stderr,
+        )
+
+    runtime = Runtime(settings, fixtures=fixtures)
+    app = create_app(runtime=runtime)
+    print(
+        f"mockrefund {__version__} on http://{settings.host}:{settings.port} "
+        f"(data: {settings.sqlalchemy_url()}, fixtures: {settings.fixtures})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.log_level == "debug",
+    )
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UsageProblem(
+                    f"port {port} on {host} is in use; choose another with --port "
+                    "or MOCKREFUND_PORT"
+                ) from None
+            raise UsageProblem(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def _check_fixtures(args: argparse.Namespace) -> int:
+    from mockrefund.fixtures import FixtureError, load_fixtures
+
+    try:
+        fixture_set = load_fixtures(args.path)
+    except FixtureError as error:
+        raise UsageProblem(str(error)) from None
+    orders = sum(len(store.orders) for store in fixture_set.stores)
+    print(f"{args.path}: ok ({len(fixture_set.stores)} stores, {orders} orders)")
+    return 0

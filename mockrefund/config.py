@@ -1,0 +1,80 @@
+"""One Settings object; every field can come from a `MOCKREFUND_*` environment variable."""
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_fixtures_path() -> Path:
+    """The default fake stores: the repository's `fixtures/default` in a checkout,
+    or the copy shipped inside the installed package."""
+    for candidate in (
+        PACKAGE_DIR.parent / "fixtures" / "default",
+        PACKAGE_DIR / "_fixtures" / "default",
+    ):
+        if candidate.is_dir():
+            return candidate
+    return PACKAGE_DIR.parent / "fixtures" / "default"
+
+
+_SETTLE_SPEC = re.compile(r"^(realistic|\d+(\.\d+)?|\d+(\.\d+)?-\d+(\.\d+)?)$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOCKREFUND_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: Annotated[int, Field(ge=0, le=65535)] = Field(8000, description="Port to listen on.")
+    db: str = Field(
+        "mockrefund.db",
+        description="SQLite file for the data; ':memory:' keeps it in memory only.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="A full SQLAlchemy URL (e.g. postgresql+psycopg://...); overrides `db`.",
+    )
+    fixtures: Path = Field(
+        default_factory=default_fixtures_path,
+        description="Fixture file or folder loaded into a new (or reset) database.",
+    )
+    reset: bool = Field(False, description="Drop the data and seed from the fixtures again.")
+    seed: int = Field(0, description="Seed for every random choice (settle delays, ...).")
+    settle_delay: str = Field(
+        "realistic",
+        description=(
+            "How long refunds stay pending, in mock seconds: 'realistic' (most within an "
+            "hour, none past 24 hours), a number, or a range 'MIN-MAX'."
+        ),
+    )
+    settle_interval: Annotated[float, Field(gt=0)] = Field(
+        1.0, description="Wall seconds between background sweeps that settle due refunds."
+    )
+    clock_scale: Annotated[float, Field(gt=0)] = Field(
+        1.0, description="Mock seconds per wall second for the default sandbox."
+    )
+    clock_frozen: bool = Field(False, description="Start the default sandbox's clock frozen.")
+    log_level: str = Field("info", description="uvicorn log level.")
+
+    @field_validator("settle_delay")
+    @classmethod
+    def _check_settle_delay(cls, value: str) -> str:
+        value = value.strip()
+        if not _SETTLE_SPEC.match(value):
+            raise ValueError("use 'realistic', a number of seconds, or a range like '60-3600'")
+        if "-" in value:
+            low, high = (float(part) for part in value.split("-"))
+            if low > high:
+                raise ValueError(f"range {value!r} runs backwards")
+        return value
+
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        if self.db == ":memory:":
+            return "sqlite://"
+        return f"sqlite:///{Path(self.db).expanduser()}"

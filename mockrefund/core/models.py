@@ -1,0 +1,228 @@
+"""The tables, shared by every platform.
+
+Every row belongs to a sandbox, and every query names it, so one server and one database
+serve many isolated worlds; the default sandbox is simply the first of them.
+
+Platform ids (`ref` columns) are strings as the platform shows them; the integer `id`
+columns are internal. Aggregates such as "refunded so far" are not stored: they are
+derived from the refunds, so they can never drift from them.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from mockrefund.core.columns import MoneyType, UtcTimestamp
+from mockrefund.core.money import ZERO
+
+
+def _money(default: Decimal | None = ZERO) -> Any:
+    return Field(default=default, sa_type=MoneyType)
+
+
+def _time(nullable: bool = False) -> Any:
+    return Field(default=None, sa_type=UtcTimestamp, nullable=nullable)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_type=JSON)
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class GatewayBehaviour(StrEnum):
+    """What a payment's gateway does when asked to refund."""
+
+    REFUND = "refund"
+    FAIL = "fail"
+    UNSUPPORTED = "unsupported"
+
+
+class Sandbox(SQLModel, table=True):
+    """An isolated world: its own data, clock and id sequences."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    seed: int = 0
+    fixtures: str = ""
+    created_at: datetime = _time()
+    # The mock clock: mock_now = anchor_mock + (wall_now - anchor_wall) * scale, or
+    # anchor_mock while frozen. Kept here so every worker process agrees on the time.
+    clock_anchor_wall: datetime = _time()
+    clock_anchor_mock: datetime = _time()
+    clock_scale: float = 1.0
+    clock_frozen: bool = False
+
+
+class Sequence(SQLModel, table=True):
+    """Deterministic ids per sandbox, so a test can predict the next refund number."""
+
+    sandbox_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(primary_key=True, max_length=64)
+    next_value: int
+
+
+class Store(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("sandbox_id", "platform", "handle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    platform: str = Field(max_length=32)
+    handle: str
+    name: str = ""
+    currency: str = "USD"
+    attributes: dict[str, Any] = _json()
+
+
+class Credential(SQLModel, table=True):
+    """A token (Kakaclo, SHOPLINE) or a consumer key and secret (WooCommerce)."""
+
+    __table_args__ = (UniqueConstraint("sandbox_id", "platform", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    store_id: int = Field(foreign_key="store.id")
+    platform: str = Field(max_length=32)
+    key: str
+    secret: str | None = None
+    permissions: str = "read_write"
+    expires_at: datetime | None = _time(nullable=True)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("store_id", "ref"),
+        Index("ix_orders_store_created", "store_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    store_id: int = Field(foreign_key="store.id")
+    ref: str
+    number: str | None = None
+    # The platform's own status word when it is not derived from the facts below
+    # (WooCommerce stores one, and keeps `refunded` even when a refund is deleted).
+    status: str | None = None
+    paid: bool = True
+    cancelled: bool = False
+    currency: str = "USD"
+    presentment_currency: str = "USD"
+    # Units of presentment currency per unit of store currency.
+    exchange_rate: str = "1"
+    subtotal: Decimal = _money()
+    shipping: Decimal = _money()
+    tax: Decimal = _money()
+    discount: Decimal = _money()
+    total: Decimal = _money()
+    gateway: str | None = None
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    paid_at: datetime | None = _time(nullable=True)
+    cancelled_at: datetime | None = _time(nullable=True)
+    # Forced outcome for every refund of this order (fixtures or the control plane).
+    refund_outcome: str | None = None
+    refund_settle_seconds: int | None = None
+    attributes: dict[str, Any] = _json()
+
+
+class LineItem(SQLModel, table=True):
+    __table_args__ = (Index("ix_lineitem_order", "order_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    order_id: int = Field(foreign_key="orders.id")
+    ref: str
+    sku: str = ""
+    name: str = ""
+    product_id: str | None = None
+    variant_id: str | None = None
+    quantity: int
+    shipped_quantity: int = 0
+    unit_price: Decimal = _money()
+    # Whole-line amounts (not per unit).
+    tax: Decimal = _money()
+    discount: Decimal = _money()
+    location_id: str | None = None
+    attributes: dict[str, Any] = _json()
+
+
+class Payment(SQLModel, table=True):
+    """A payment slip (SHOPLINE's `230…` ids) or the order's one payment elsewhere."""
+
+    __table_args__ = (Index("ix_payment_order", "order_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    order_id: int = Field(foreign_key="orders.id")
+    ref: str
+    gateway: str = ""
+    title: str = ""
+    amount: Decimal = _money()
+    currency: str = "USD"
+    behaviour: str = GatewayBehaviour.REFUND
+    created_at: datetime = _time()
+
+
+class Refund(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_refund_order", "order_id"),
+        # The settling sweep: pending refunds of a sandbox, by due time.
+        Index("ix_refund_due", "sandbox_id", "status", "settles_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    order_id: int = Field(foreign_key="orders.id")
+    ref: str
+    amount: Decimal = _money()
+    shipping_amount: Decimal = _money()
+    reason: str = ""
+    note: str = ""
+    status: str = RefundStatus.PENDING
+    # The scheduled transition, as data: at `settles_at` the refund becomes `outcome`.
+    outcome: str = RefundStatus.SUCCEEDED
+    settles_at: datetime | None = _time(nullable=True)
+    settled_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    attributes: dict[str, Any] = _json()
+
+
+class RefundLine(SQLModel, table=True):
+    __table_args__ = (Index("ix_refundline_refund", "refund_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    refund_id: int = Field(foreign_key="refund.id")
+    line_item_id: int = Field(foreign_key="lineitem.id")
+    ref: str = ""
+    quantity: int = 0
+    amount: Decimal = _money()
+    tax: Decimal = _money()
+    restock_type: str | None = None
+    kind: str | None = None
+    location_id: str | None = None
+
+
+class RefundTransaction(SQLModel, table=True):
+    """Money sent back through one payment; its status follows its refund's."""
+
+    __table_args__ = (Index("ix_refundtx_refund", "refund_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    refund_id: int = Field(foreign_key="refund.id")
+    payment_id: int | None = Field(default=None, foreign_key="payment.id")
+    ref: str = ""
+    amount: Decimal = _money()
+    currency: str = "USD"
+    gateway: str = ""
+    kind: str = "refund"

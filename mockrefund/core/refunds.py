@@ -1,0 +1,465 @@
+"""Creating, changing and deleting refunds: the rules, once for every platform.
+
+Each command is one write transaction: due settlements are applied, the order is locked,
+every rule is checked, and only then is anything written. A rule that fails raises a
+`DomainError` and the transaction rolls back, so a refused request changes nothing.
+
+Platforms differ in a few rules (Kakaclo refuses shipped orders, WooCommerce settles at
+once and marks a fully refunded order `refunded`); they say so with a `RefundPolicy`.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from sqlmodel import Session, select
+
+from mockrefund.core import errors, ids, lifecycle
+from mockrefund.core.models import (
+    GatewayBehaviour,
+    LineItem,
+    Order,
+    Refund,
+    RefundLine,
+    RefundStatus,
+    RefundTransaction,
+    Store,
+)
+from mockrefund.core.money import FOUR_PLACES, ZERO
+from mockrefund.core.orders import LineState, OrderState, RefundState, load_state
+from mockrefund.db import Database
+
+ShippingState = Literal["unshipped", "returned"]
+
+
+def _plain_number(_kind: str, number: int) -> str:
+    return str(number)
+
+
+@dataclass(frozen=True)
+class IdScheme:
+    """How a platform numbers what a refund creates.
+
+    `sequences` maps a kind ("refund", "refund_line", "transaction") to the name of the
+    store's sequence it draws from (kinds may share one, as WordPress posts do); a kind
+    without a sequence gets no id of its own. `starts` gives a sequence's first value when
+    the fixtures set none.
+    """
+
+    sequences: Mapping[str, str]
+    starts: Mapping[str, int] = field(default_factory=dict)
+    format: Callable[[str, int], str] = _plain_number
+
+    def next(self, session: Session, store: Store, kind: str) -> str:
+        sequence = self.sequences.get(kind)
+        if sequence is None:
+            return ""
+        number = ids.next_id(
+            session,
+            store.sandbox_id,
+            sequence_name(store, sequence),
+            self.starts.get(sequence, 1),
+        )
+        return self.format(kind, number)
+
+
+def sequence_name(store: Store, sequence: str) -> str:
+    return f"{store.platform}:{store.handle}:{sequence}"
+
+
+@dataclass(frozen=True)
+class RefundPolicy:
+    ids: IdScheme
+    refuse_shipped: bool = False
+    refuse_cancelled: bool = False
+    refuse_unpaid: bool = False
+    # False: the refund is final when created (WooCommerce); True: pending, then settles.
+    asynchronous: bool = True
+    # The order's status word once everything is refunded (WooCommerce's `refunded`).
+    status_when_fully_refunded: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemSelector:
+    """Names one line of the order: by its id, narrowed by SKU and attributes if given."""
+
+    ref: str
+    sku: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, item: LineItem) -> bool:
+        if item.ref != self.ref:
+            return False
+        if self.sku is not None and item.sku != self.sku:
+            return False
+        return all(str(item.attributes.get(k)) == v for k, v in self.attributes.items())
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    item: ItemSelector
+    quantity: int
+    # Money for the line; by default its share of the line's price, tax and discount.
+    amount: Decimal | None = None
+    tax: Decimal | None = None
+    shipping_state: ShippingState | None = None
+    restock_type: str | None = None
+    location_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionRequest:
+    payment_ref: str
+    amount: Decimal
+    gateway: str | None = None
+    kind: str = "refund"
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    order_ref: str
+    # None: everything that is left (items, shipping, money).
+    lines: Sequence[LineRequest] | None = None
+    # Money refunded; by default what the lines and shipping add up to.
+    amount: Decimal | None = None
+    shipping: Decimal | None = None
+    transactions: Sequence[TransactionRequest] = ()
+    reason: str = ""
+    note: str = ""
+    ask_gateway: bool = False
+    attributes: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What the settlement plan needs from the settings."""
+
+    delays: lifecycle.DelayPolicy
+    seed: int = 0
+
+
+@dataclass
+class _Line:
+    state: LineState
+    quantity: int
+    amount: Decimal
+    tax: Decimal
+    request: LineRequest
+
+
+def create(
+    db: Database,
+    store: Store,
+    request: RefundRequest,
+    policy: RefundPolicy,
+    life: Lifecycle,
+    now: datetime,
+) -> RefundState:
+    with db.write() as session:
+        lifecycle.settle_due(session, store.sandbox_id, now)
+        assert store.id is not None
+        state = load_state(session, store.id, request.order_ref, lock=True)
+        _check_order(state, policy)
+        lines = _resolve_lines(state, request)
+        shipping = _resolve_shipping(state, request)
+        amount = _resolve_amount(state, request, lines, shipping)
+        payments = _resolve_transactions(state, request)
+        if request.ask_gateway:
+            _ask_gateway(state)
+        return _write(session, store, state, request, policy, life, now, lines, shipping, amount, payments)
+
+
+def _check_order(state: OrderState, policy: RefundPolicy) -> None:
+    order = state.order
+    if policy.refuse_cancelled and order.cancelled:
+        raise errors.OrderCancelled(order.ref)
+    if policy.refuse_unpaid and not order.paid:
+        raise errors.OrderUnpaid(order.ref)
+    if policy.refuse_shipped and state.shipped_units > 0:
+        raise errors.OrderShipped(order.ref, partially=state.partially_shipped)
+
+
+def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
+    if request.lines is None:
+        lines = [
+            _Line(line, line.refundable, *_share(line, line.refundable), LineRequest(
+                ItemSelector(line.item.ref), line.refundable))
+            for line in state.lines
+            if line.refundable > 0
+        ]
+        if not lines and state.refundable_amount <= ZERO:
+            raise errors.NothingToRefund(state.order.ref)
+        return lines
+
+    wanted: dict[int, int] = {}
+    resolved: list[_Line] = []
+    for line_request in request.lines:
+        line = _match(state, line_request.item)
+        if line_request.quantity < 1:
+            raise errors.InvalidQuantity(line_request.item.ref, line_request.quantity)
+        assert line.item.id is not None
+        total = wanted.get(line.item.id, 0) + line_request.quantity
+        wanted[line.item.id] = total
+        if total > line.refundable:
+            raise errors.QuantityExceedsRefundable(line.item.ref, total, max(line.refundable, 0))
+        _check_shipping_state(line, line_request, total)
+        amount, tax = _share(line, line_request.quantity)
+        if line_request.amount is not None:
+            amount = line_request.amount
+        if line_request.tax is not None:
+            tax = line_request.tax
+        if amount < ZERO or tax < ZERO:
+            raise errors.InvalidAmount(f"refund amounts for item {line.item.ref} must not be negative")
+        resolved.append(_Line(line, line_request.quantity, amount, tax, line_request))
+    return resolved
+
+
+def _match(state: OrderState, selector: ItemSelector) -> LineState:
+    for line in state.lines:
+        if selector.matches(line.item):
+            return line
+    raise errors.ItemNotInOrder(selector.ref, state.order.ref)
+
+
+def _check_shipping_state(line: LineState, request: LineRequest, total: int) -> None:
+    item = line.item
+    if request.shipping_state == "unshipped" and total > line.unshipped:
+        raise errors.ItemShippingStateMismatch(
+            item.ref,
+            "unshipped",
+            f"line item {item.ref} has been shipped; refund it as Returned",
+        )
+    if request.shipping_state == "returned" and total > item.shipped_quantity:
+        raise errors.ItemShippingStateMismatch(
+            item.ref,
+            "returned",
+            f"line item {item.ref} has not been shipped; refund it as Unshipped",
+        )
+
+
+def _share(line: LineState, quantity: int) -> tuple[Decimal, Decimal]:
+    """The line's money for `quantity` units: price less discount, and tax, pro rata."""
+    item = line.item
+    if item.quantity <= 0:
+        return ZERO, ZERO
+    net = item.unit_price * quantity - item.discount * quantity / item.quantity
+    tax = item.tax * quantity / item.quantity
+    return net.quantize(FOUR_PLACES), tax.quantize(FOUR_PLACES)
+
+
+def _resolve_shipping(state: OrderState, request: RefundRequest) -> Decimal:
+    if request.lines is None and request.shipping is None:
+        return max(state.refundable_shipping, ZERO)
+    shipping = request.shipping or ZERO
+    if shipping < ZERO:
+        raise errors.InvalidAmount("the shipping refund must not be negative")
+    if shipping > state.refundable_shipping:
+        raise errors.ShippingExceedsRefundable(shipping, max(state.refundable_shipping, ZERO))
+    return shipping
+
+
+def _resolve_amount(
+    state: OrderState, request: RefundRequest, lines: list[_Line], shipping: Decimal
+) -> Decimal:
+    if request.amount is not None:
+        amount = request.amount
+    elif request.lines is None:
+        amount = state.refundable_amount
+    else:
+        amount = sum((line.amount + line.tax for line in lines), ZERO) + shipping
+    if amount < ZERO:
+        raise errors.InvalidAmount("the refund amount must not be negative")
+    if amount > state.refundable_amount:
+        raise errors.AmountExceedsRefundable(amount, max(state.refundable_amount, ZERO))
+    return amount
+
+
+def _resolve_transactions(
+    state: OrderState, request: RefundRequest
+) -> list[tuple[TransactionRequest, int | None]]:
+    by_ref = {p.payment.ref: p for p in state.payments}
+    taken: dict[str, Decimal] = {}
+    resolved: list[tuple[TransactionRequest, int | None]] = []
+    for tx in request.transactions:
+        payment = by_ref.get(tx.payment_ref)
+        if payment is None:
+            raise errors.PaymentNotInOrder(tx.payment_ref, state.order.ref)
+        if tx.amount < ZERO:
+            raise errors.InvalidAmount("a transaction amount must not be negative")
+        total = taken.get(tx.payment_ref, ZERO) + tx.amount
+        taken[tx.payment_ref] = total
+        if total > payment.refundable:
+            raise errors.PaymentExceedsRefundable(
+                tx.payment_ref, total, max(payment.refundable, ZERO)
+            )
+        resolved.append((tx, payment.payment.id))
+    return resolved
+
+
+def _ask_gateway(state: OrderState) -> None:
+    """The order's gateway, when it supports refunds, must accept this one."""
+    for payment in state.payments:
+        if payment.payment.behaviour == GatewayBehaviour.FAIL:
+            raise errors.GatewayRefundFailed(payment.payment.gateway)
+
+
+def _write(
+    session: Session,
+    store: Store,
+    state: OrderState,
+    request: RefundRequest,
+    policy: RefundPolicy,
+    life: Lifecycle,
+    now: datetime,
+    lines: list[_Line],
+    shipping: Decimal,
+    amount: Decimal,
+    transactions: list[tuple[TransactionRequest, int | None]],
+) -> RefundState:
+    order = state.order
+    ref = policy.ids.next(session, store, "refund")
+    if policy.asynchronous:
+        plan = lifecycle.plan(
+            order,
+            (request.reason, request.note),
+            life.delays,
+            life.seed,
+            f"{store.platform}:{store.handle}:{ref}",
+            now,
+        )
+        status, outcome, settles_at, settled_at = (
+            RefundStatus.PENDING, plan.outcome, plan.settles_at, None
+        )
+        if settles_at <= now:
+            status, settled_at = plan.outcome, now
+    else:
+        status = outcome = RefundStatus.SUCCEEDED
+        settles_at = settled_at = now
+
+    refund = Refund(
+        sandbox_id=store.sandbox_id,
+        order_id=order.id,
+        ref=ref,
+        amount=amount,
+        shipping_amount=shipping,
+        reason=request.reason,
+        note=request.note,
+        status=status,
+        outcome=outcome,
+        settles_at=settles_at,
+        settled_at=settled_at,
+        created_at=now,
+        updated_at=now,
+        attributes=dict(request.attributes),
+    )
+    session.add(refund)
+    session.flush()
+    assert refund.id is not None
+    result = RefundState(refund)
+    for line in lines:
+        row = RefundLine(
+            sandbox_id=store.sandbox_id,
+            refund_id=refund.id,
+            line_item_id=line.state.item.id,
+            ref=policy.ids.next(session, store, "refund_line"),
+            quantity=line.quantity,
+            amount=line.amount,
+            tax=line.tax,
+            restock_type=line.request.restock_type,
+            kind=line.request.shipping_state,
+            location_id=line.request.location_id or line.state.item.location_id,
+        )
+        session.add(row)
+        result.lines.append(row)
+    for tx, payment_id in transactions:
+        payment = next(p.payment for p in state.payments if p.payment.id == payment_id)
+        tx_row = RefundTransaction(
+            sandbox_id=store.sandbox_id,
+            refund_id=refund.id,
+            payment_id=payment_id,
+            ref=policy.ids.next(session, store, "transaction") or tx.payment_ref,
+            amount=tx.amount,
+            currency=payment.currency,
+            gateway=tx.gateway or payment.gateway,
+            kind=tx.kind,
+        )
+        session.add(tx_row)
+        result.transactions.append(tx_row)
+
+    order.updated_at = now
+    if (
+        policy.status_when_fully_refunded
+        and order.total > ZERO
+        and amount >= state.refundable_amount
+    ):
+        order.status = policy.status_when_fully_refunded
+    session.add(order)
+    session.flush()
+    return result
+
+
+def find(session: Session, store: Store, refund_ref: str) -> tuple[Refund, Order]:
+    """A refund of the store, with its order; `RefundNotFound` when there is none."""
+    row = session.exec(
+        select(Refund, Order)
+        .join(Order, Order.id == Refund.order_id)  # type: ignore[arg-type]
+        .where(Order.store_id == store.id, Refund.ref == refund_ref)
+    ).first()
+    if row is None:
+        raise errors.RefundNotFound(refund_ref)
+    return row[0], row[1]
+
+
+def update(
+    db: Database,
+    store: Store,
+    order_ref: str,
+    refund_ref: str,
+    now: datetime,
+    reason: str | None = None,
+    amount: Decimal | None = None,
+) -> RefundState:
+    """Change a refund's reason or amount (WooCommerce's edit)."""
+    with db.write() as session:
+        assert store.id is not None
+        state = load_state(session, store.id, order_ref, lock=True)
+        refund = _refund_of(state, refund_ref, session, store)
+        if amount is not None:
+            others = state.refundable_amount + (
+                refund.refund.amount if refund.counts else ZERO
+            )
+            if amount < ZERO:
+                raise errors.InvalidAmount("the refund amount must not be negative")
+            if amount > others:
+                raise errors.AmountExceedsRefundable(amount, others)
+            refund.refund.amount = amount
+        if reason is not None:
+            refund.refund.reason = reason
+        refund.refund.updated_at = now
+        session.add(refund.refund)
+        session.flush()
+        return refund
+
+
+def delete(db: Database, store: Store, order_ref: str, refund_ref: str) -> None:
+    """Remove a refund and what belongs to it; the order keeps its status word."""
+    with db.write() as session:
+        assert store.id is not None
+        state = load_state(session, store.id, order_ref, lock=True)
+        refund = _refund_of(state, refund_ref, session, store)
+        for line in refund.lines:
+            session.delete(line)
+        for tx in refund.transactions:
+            session.delete(tx)
+        session.flush()
+        session.delete(refund.refund)
+
+
+def _refund_of(state: OrderState, refund_ref: str, session: Session, store: Store) -> RefundState:
+    for refund in state.refunds:
+        if refund.refund.ref == refund_ref:
+            return refund
+    find(session, store, refund_ref)  # raises RefundNotFound when it exists nowhere
+    raise errors.RefundNotInOrder(refund_ref, state.order.ref)

@@ -1,0 +1,101 @@
+"""Sandboxes and their clocks.
+
+A sandbox row carries its clock's state, so every process that serves the sandbox
+computes the same "now". Clock changes and the settlements they make due happen in one
+transaction: after an advance, everything due has already settled.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from mockrefund.clock import ClockState, wall_now
+from mockrefund.core import lifecycle
+from mockrefund.core.models import Sandbox
+from mockrefund.db import Database
+
+DEFAULT_SANDBOX = "default"
+
+
+class SandboxNotFound(LookupError):
+    def __init__(self, sandbox_id: str) -> None:
+        super().__init__(f"sandbox {sandbox_id!r} does not exist")
+        self.sandbox_id = sandbox_id
+
+
+def clock_of(sandbox: Sandbox) -> ClockState:
+    return ClockState(
+        anchor_wall=sandbox.clock_anchor_wall,
+        anchor_mock=sandbox.clock_anchor_mock,
+        scale=sandbox.clock_scale,
+        frozen=sandbox.clock_frozen,
+    )
+
+
+def _store_clock(sandbox: Sandbox, state: ClockState) -> None:
+    sandbox.clock_anchor_wall = state.anchor_wall
+    sandbox.clock_anchor_mock = state.anchor_mock
+    sandbox.clock_scale = state.scale
+    sandbox.clock_frozen = state.frozen
+
+
+def new_sandbox(sandbox_id: str, seed: int, fixtures: str, clock: ClockState) -> Sandbox:
+    sandbox = Sandbox(id=sandbox_id, seed=seed, fixtures=fixtures, created_at=clock.anchor_wall)
+    _store_clock(sandbox, clock)
+    return sandbox
+
+
+def get(session: Session, sandbox_id: str) -> Sandbox:
+    sandbox = session.get(Sandbox, sandbox_id)
+    if sandbox is None:
+        raise SandboxNotFound(sandbox_id)
+    return sandbox
+
+
+def now(db: Database, sandbox_id: str) -> datetime:
+    with db.read() as session:
+        return clock_of(get(session, sandbox_id)).now(wall_now())
+
+
+def change_clock(
+    db: Database,
+    sandbox_id: str,
+    change: Callable[[ClockState, datetime], ClockState],
+) -> tuple[ClockState, datetime, int]:
+    """Apply a clock change, then settle what it made due; returns (state, now, settled)."""
+    with db.write() as session:
+        sandbox = get(session, sandbox_id)
+        wall = wall_now()
+        state = change(clock_of(sandbox), wall)
+        _store_clock(sandbox, state)
+        session.add(sandbox)
+        moment = state.now(wall)
+        settled = lifecycle.settle_due(session, sandbox_id, moment)
+        return state, moment, settled
+
+
+def prepare(db: Database, sandbox_id: str) -> datetime:
+    """The sandbox's "now", after settling what is due by then (cheap when nothing is).
+
+    Every request runs this first, so a read right after a clock change already shows
+    the final state, whether or not the background sweep has passed yet.
+    """
+    with db.read() as session:
+        moment = clock_of(get(session, sandbox_id)).now(wall_now())
+        due = lifecycle.has_due(session, sandbox_id, moment)
+    if due:
+        with db.write() as session:
+            lifecycle.settle_due(session, sandbox_id, moment)
+    return moment
+
+
+def settle_all(db: Database) -> None:
+    """The background sweep: every sandbox with pending refunds, each by its own clock."""
+    with db.read() as session:
+        pending = lifecycle.sandboxes_with_pending(session)
+    for sandbox_id in pending:
+        try:
+            prepare(db, sandbox_id)
+        except SandboxNotFound:
+            continue  # deleted while we swept

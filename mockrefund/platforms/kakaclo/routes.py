@@ -1,0 +1,250 @@
+"""Kakaclo's open API: refund an order, query its refunds, list orders.
+
+Order pages write paths as `/openapi/v2/...` under a base URL that already ends in
+`/openapi`, so clients send `/openapi/openapi/v2/...`; both forms, and v1, are served.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockrefund.core import credentials, refunds
+from mockrefund.core.errors import OrderNotFound, RefundNotFound
+from mockrefund.core.models import Store
+from mockrefund.core.orders import OrderQuery, list_orders, load_state, load_states
+from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
+from mockrefund.platforms.kakaclo import render
+from mockrefund.platforms.kakaclo.errors import (
+    BAD_BODY,
+    BAD_CONTENT_TYPE,
+    BAD_PARAMETER,
+    BAD_TOKEN,
+    NO_TOKEN,
+    OK,
+    REFUND_NOT_FOUND,
+    fail,
+)
+from mockrefund.platforms.kakaclo.schemas import RefundBody
+from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
+from mockrefund.web.context import Scope, open_scope
+from mockrefund.web.responses import WireJSON
+
+PLATFORM = "kakaclo"
+PREFIXES = ("/openapi/openapi/v2", "/openapi/openapi/v1", "/openapi/v2", "/openapi/v1")
+MAX_PAGE_SIZE = 250
+
+POLICY = RefundPolicy(
+    ids=IdScheme(sequences={"refund": "refund"}, starts={"refund": 1_000_001}),
+    refuse_shipped=True,
+    refuse_cancelled=True,
+    refuse_unpaid=True,
+    asynchronous=True,
+)
+
+router = APIRouter()
+
+
+def ok(data: Any, message: str = "ok") -> Response:
+    return WireJSON({"code": OK, "message": message, "data": data})
+
+
+def authenticate(request: Request, scope: Scope) -> Store:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if not header:
+        raise fail(NO_TOKEN, "missing access token: send Authorization: Bearer <token>")
+    if scheme.lower() != "bearer" or not token:
+        raise fail(NO_TOKEN, "the Authorization header must be 'Bearer <token>'")
+    with scope.runtime.db.read() as session:
+        found = credentials.find(session, scope.sandbox_id, PLATFORM, token)
+    if found is None:
+        raise fail(BAD_TOKEN, "invalid access token")
+    credential, store = found
+    if credential.expires_at is not None and credential.expires_at <= scope.now:
+        raise fail(BAD_TOKEN, "the access token has expired")
+    return store
+
+
+async def refund_body(request: Request) -> RefundBody:
+    raw = await read_body(request)
+    if not raw.strip():
+        return RefundBody()
+    declared = media_type(request)
+    if declared and not is_json_media(declared):
+        raise fail(BAD_CONTENT_TYPE, f"Content-Type {declared!r} is not supported; send application/json")
+    data = parse_json(raw)
+    if not isinstance(data, dict):
+        raise fail(BAD_BODY, "the request body must be a JSON object")
+    try:
+        return RefundBody.model_validate(data)
+    except ValidationError as error:
+        raise fail(BAD_PARAMETER, describe(error)) from None
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ""
+    for part in first["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return f"{where or 'body'}: {first['msg']}"
+
+
+async def create_refund(order_id: str, request: Request) -> Response:
+    scope = open_scope(request)
+    store = authenticate(request, scope)
+    body = await refund_body(request)
+    lines = None
+    if body.orderItems:
+        lines = [
+            LineRequest(
+                item=ItemSelector(
+                    ref=item.itemId,
+                    sku=item.skuCode or None,
+                    attributes={"countryCode": item.countryCode} if item.countryCode else {},
+                ),
+                quantity=item.quantity,
+            )
+            for item in body.orderItems
+        ]
+    created = refunds.create(
+        scope.runtime.db,
+        store,
+        RefundRequest(
+            order_ref=order_id,
+            lines=lines,
+            reason=body.refundReason or "Other",
+            note=body.remark or "",
+        ),
+        POLICY,
+        scope.runtime.life,
+        scope.now,
+    )
+    return ok(render.refund_number(created.refund.ref))
+
+
+async def query_refund(order_id: str, request: Request) -> Response:
+    """The refunds of an order; a refund number is accepted in the order's place too."""
+    scope = open_scope(request)
+    store = authenticate(request, scope)
+    page_number, page_size = _paging(request)
+    assert store.id is not None
+    with scope.runtime.db.read() as session:
+        try:
+            state = load_state(session, store.id, order_id)
+            entries = [render.refund_entry(r, state.order.ref) for r in reversed(state.refunds)]
+        except OrderNotFound:
+            try:
+                refund, order = refunds.find(session, store, order_id)
+            except RefundNotFound:
+                raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
+            state = load_states(session, [order])[0]
+            entries = [
+                render.refund_entry(r, order.ref) for r in state.refunds if r.refund.id == refund.id
+            ]
+    start = (page_number - 1) * page_size
+    return ok(
+        {
+            "total": len(entries),
+            "pageNumber": page_number,
+            "pageSize": page_size,
+            "list": entries[start : start + page_size],
+        },
+        message="success",
+    )
+
+
+async def list_orders_route(request: Request) -> Response:
+    scope = open_scope(request)
+    store = authenticate(request, scope)
+    page_number, page_size = _paging(request)
+    params = request.query_params
+    ids = params.get("ids")
+    query = OrderQuery(
+        refs=[part.strip() for part in ids.split(",") if part.strip()] if ids else None,
+        created_from=_time_param(request, "createStartTime"),
+        created_to=_time_param(request, "createEndTime"),
+        updated_from=_time_param(request, "updateStartTime"),
+        updated_to=_time_param(request, "updateEndTime"),
+        offset=(page_number - 1) * page_size,
+        limit=page_size + 1,  # one more tells whether there is a next page
+    )
+    assert store.id is not None
+    with scope.runtime.db.read() as session:
+        states, total = list_orders(session, store.id, query)
+    following = states[page_size] if len(states) > page_size else None
+    states = states[:page_size]
+    return ok(
+        {
+            "vo": None,
+            "list": [render.order(state) for state in states],
+            "total": total,
+            "pageNumber": page_number,
+            "pageSize": page_size,
+            "totalPageNumber": (total + page_size - 1) // page_size,
+            "modifyDate": render.iso(max((render.modify_date(s) for s in states), default=None)),
+            "nextId": following.order.ref if following else None,
+        },
+        message="success",
+    )
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    number = _int_param(request, "pageNumber", 1)
+    size = _int_param(request, "pageSize", 10)
+    if number < 1:
+        raise fail(BAD_PARAMETER, "pageNumber must be at least 1")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise fail(BAD_PARAMETER, f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
+    return number, size
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise fail(BAD_PARAMETER, f"{name} must be a whole number, got {raw[:40]!r}")
+    return int(raw)
+
+
+def _time_param(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip().strip('"'))
+    except ValueError:
+        raise fail(
+            BAD_PARAMETER, f"{name} must be an ISO-8601 time like 2016-01-18T23:41:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+for _prefix in PREFIXES:
+    _canonical = _prefix == "/openapi/v2"
+    router.add_api_route(
+        f"{_prefix}/order/orders/{{order_id}}/refund",
+        create_refund,
+        methods=["POST"],
+        include_in_schema=_canonical,
+        summary="Refund an order (asynchronous)",
+    )
+    router.add_api_route(
+        f"{_prefix}/order/orders/refund/{{order_id}}",
+        query_refund,
+        methods=["GET"],
+        include_in_schema=_canonical,
+        summary="Query the refunds of an order",
+    )
+    router.add_api_route(
+        f"{_prefix}/order/orders",
+        list_orders_route,
+        methods=["GET"],
+        include_in_schema=_canonical,
+        summary="List orders",
+    )

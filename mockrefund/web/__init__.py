@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the platforms: exact JSON, safe body parsing, error dialects."""

@@ -1,0 +1,117 @@
+"""Which platform speaks on a path, and how it says that something went wrong.
+
+Every emulated path belongs to one dialect. Errors that arise outside a platform's own
+code (no such route, wrong method, a body too large, an unexpected crash) are rendered
+by the dialect of the path, so FastAPI's `{"detail": ...}` never reaches a client.
+"""
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockrefund.core.errors import DomainError
+from mockrefund.web.body import BodyError
+from mockrefund.web.responses import WireJSON
+
+
+class WireError(Exception):
+    """Raised by platform code with the exact response the platform would give."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class Dialect:
+    """A platform's error language. Subclasses render; this base is the admin API's."""
+
+    name = "admin"
+    prefixes: tuple[str, ...] = ()
+
+    def owns(self, path: str) -> bool:
+        return path.startswith(self.prefixes)
+
+    def http_error(self, request: Request, status: int, message: str) -> Response:
+        return WireJSON({"error": message, "status": status}, status)
+
+    def domain_error(self, request: Request, error: DomainError) -> Response:
+        return WireJSON({"error": error.message, "type": type(error).__name__}, 422)
+
+    def body_error(self, request: Request, error: BodyError) -> Response:
+        return self.http_error(request, 413 if error.kind == "too_large" else 400, error.message)
+
+
+HTTP_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+
+class DialectRegistry:
+    def __init__(self, dialects: Sequence[Dialect], fallback: Dialect) -> None:
+        self.dialects = list(dialects)
+        self.fallback = fallback
+
+    def for_path(self, path: str) -> Dialect:
+        for dialect in self.dialects:
+            if dialect.owns(path):
+                return dialect
+        return self.fallback
+
+    def install(self, app: FastAPI) -> None:
+        async def on_http(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, StarletteHTTPException)
+            dialect = self.for_path(request.url.path)
+            message = _http_message(request, exc.status_code)
+            response = dialect.http_error(request, exc.status_code, message)
+            for name, value in (exc.headers or {}).items():
+                response.headers.setdefault(name, value)
+            return response
+
+        async def on_validation(request: Request, exc: Exception) -> Response:
+            return self.for_path(request.url.path).http_error(
+                request, 400, "the request's parameters are not valid"
+            )
+
+        async def on_wire(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, WireError)
+            return exc.response
+
+        async def on_domain(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, DomainError)
+            return self.for_path(request.url.path).domain_error(request, exc)
+
+        async def on_body(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, BodyError)
+            return self.for_path(request.url.path).body_error(request, exc)
+
+        async def on_crash(request: Request, exc: Exception) -> Response:
+            return self.for_path(request.url.path).http_error(
+                request, 500, "the mock failed unexpectedly; see its log"
+            )
+
+        app.add_exception_handler(StarletteHTTPException, on_http)
+        app.add_exception_handler(RequestValidationError, on_validation)
+        app.add_exception_handler(WireError, on_wire)
+        app.add_exception_handler(DomainError, on_domain)
+        app.add_exception_handler(BodyError, on_body)
+        app.add_exception_handler(Exception, on_crash)
+
+
+def _http_message(request: Request, status: int) -> str:
+    if status == 404:
+        return f"no route matches {request.method} {request.url.path}"
+    if status == 405:
+        return f"{request.method} is not allowed on {request.url.path}"
+    return HTTP_REASONS.get(status, "error")
