@@ -110,9 +110,7 @@ class AmountExceedsRefundable(InvalidRefundRequest):
 
 class ShippingExceedsRefundable(InvalidRefundRequest):
     def __init__(self, requested: Decimal, refundable: Decimal) -> None:
-        super().__init__(
-            f"shipping refund of {requested} requested but only {refundable} is left"
-        )
+        super().__init__(f"shipping refund of {requested} requested but only {refundable} is left")
         self.requested = requested
         self.refundable = refundable
 

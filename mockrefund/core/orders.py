@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from mockrefund.core.errors import OrderNotFound
@@ -212,7 +212,6 @@ def _aggregate(state: OrderState) -> None:
                 payments[tx.payment_id].refunded += tx.amount
 
 
-
 @dataclass(frozen=True)
 class OrderQuery:
     refs: Sequence[str] | None = None
@@ -226,7 +225,7 @@ class OrderQuery:
 
 def list_orders(session: Session, store_id: int, query: OrderQuery) -> tuple[list[OrderState], int]:
     """A page of the store's orders, newest first, and how many match in all."""
-    conditions = [Order.store_id == store_id]
+    conditions: list[ColumnElement[bool]] = [col(Order.store_id) == store_id]
     if query.refs is not None:
         conditions.append(col(Order.ref).in_(list(query.refs)))
     if query.created_from is not None:

@@ -168,7 +168,9 @@ def create(
         payments = _resolve_transactions(state, request)
         if request.ask_gateway:
             _ask_gateway(state)
-        return _write(session, store, state, request, policy, life, now, lines, shipping, amount, payments)
+        return _write(
+            session, store, state, request, policy, life, now, lines, shipping, amount, payments
+        )
 
 
 def _check_order(state: OrderState, policy: RefundPolicy) -> None:
@@ -184,8 +186,12 @@ def _check_order(state: OrderState, policy: RefundPolicy) -> None:
 def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
     if request.lines is None:
         lines = [
-            _Line(line, line.refundable, *_share(line, line.refundable), LineRequest(
-                ItemSelector(line.item.ref), line.refundable))
+            _Line(
+                line,
+                line.refundable,
+                *_share(line, line.refundable),
+                LineRequest(ItemSelector(line.item.ref), line.refundable),
+            )
             for line in state.lines
             if line.refundable > 0
         ]
@@ -211,7 +217,9 @@ def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
         if line_request.tax is not None:
             tax = line_request.tax
         if amount < ZERO or tax < ZERO:
-            raise errors.InvalidAmount(f"refund amounts for item {line.item.ref} must not be negative")
+            raise errors.InvalidAmount(
+                f"refund amounts for item {line.item.ref} must not be negative"
+            )
         resolved.append(_Line(line, line_request.quantity, amount, tax, line_request))
     return resolved
 
@@ -319,6 +327,7 @@ def _write(
     transactions: list[tuple[TransactionRequest, int | None]],
 ) -> RefundState:
     order = state.order
+    assert order.id is not None
     ref = policy.ids.next(session, store, "refund")
     if policy.asynchronous:
         plan = lifecycle.plan(
@@ -330,7 +339,10 @@ def _write(
             now,
         )
         status, outcome, settles_at, settled_at = (
-            RefundStatus.PENDING, plan.outcome, plan.settles_at, None
+            RefundStatus.PENDING,
+            plan.outcome,
+            plan.settles_at,
+            None,
         )
         if settles_at <= now:
             status, settled_at = plan.outcome, now
@@ -359,6 +371,7 @@ def _write(
     assert refund.id is not None
     result = RefundState(refund)
     for line in lines:
+        assert line.state.item.id is not None
         row = RefundLine(
             sandbox_id=store.sandbox_id,
             refund_id=refund.id,
@@ -427,9 +440,7 @@ def update(
         state = load_state(session, store.id, order_ref, lock=True)
         refund = _refund_of(state, refund_ref, session, store)
         if amount is not None:
-            others = state.refundable_amount + (
-                refund.refund.amount if refund.counts else ZERO
-            )
+            others = state.refundable_amount + (refund.refund.amount if refund.counts else ZERO)
             if amount < ZERO:
                 raise errors.InvalidAmount("the refund amount must not be negative")
             if amount > others:

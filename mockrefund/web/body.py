@@ -103,4 +103,6 @@ def media_type(request: Request) -> str:
 
 
 def is_json_media(value: str) -> bool:
-    return value == "application/json" or (value.startswith("application/") and value.endswith("+json"))
+    return value == "application/json" or (
+        value.startswith("application/") and value.endswith("+json")
+    )

@@ -164,8 +164,11 @@ def _fulfillments(state: OrderState) -> list[dict[str, Any]] | None:
             "carrier": package.get("carrier"),
             "trackingCode": package.get("trackingCode"),
             "items": [
-                {"itemId": line.item.ref, "skuCode": line.item.sku,
-                 "productNum": line.item.shipped_quantity}
+                {
+                    "itemId": line.item.ref,
+                    "skuCode": line.item.sku,
+                    "productNum": line.item.shipped_quantity,
+                }
                 for line in shipped
             ],
         }

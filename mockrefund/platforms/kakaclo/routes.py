@@ -76,7 +76,10 @@ async def refund_body(request: Request) -> RefundBody:
         return RefundBody()
     declared = media_type(request)
     if declared and not is_json_media(declared):
-        raise fail(BAD_CONTENT_TYPE, f"Content-Type {declared!r} is not supported; send application/json")
+        raise fail(
+            BAD_CONTENT_TYPE,
+            f"Content-Type {declared!r} is not supported; send application/json",
+        )
     data = parse_json(raw)
     if not isinstance(data, dict):
         raise fail(BAD_BODY, "the request body must be a JSON object")
