@@ -156,5 +156,11 @@ def _check_fixtures(args: argparse.Namespace) -> int:
     except FixtureError as error:
         raise UsageProblem(str(error)) from None
     orders = sum(len(store.orders) for store in fixture_set.stores)
-    print(f"{args.path}: ok ({len(fixture_set.stores)} stores, {orders} orders)")
+    print(
+        f"{args.path}: ok ({_count(len(fixture_set.stores), 'store')}, {_count(orders, 'order')})"
+    )
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     )
     clock_frozen: bool = Field(False, description="Start the default sandbox's clock frozen.")
     log_level: str = Field("info", description="uvicorn log level.")
+    shopline_rate_limit: bool = Field(
+        False,
+        description=(
+            "SHOPLINE flow control: a leaky bucket per store (40 requests, leaking 4 a "
+            "second); past it, 429 Too many request."
+        ),
+    )
+    woocommerce_enforce_scheme: bool = Field(
+        False,
+        description=(
+            "WooCommerce auth as on a real store: keys and Basic only over HTTPS, OAuth 1.0a "
+            "only over HTTP (X-Forwarded-Proto is trusted)."
+        ),
+    )
 
     @field_validator("settle_delay")
     @classmethod

@@ -79,6 +79,10 @@ class RefundPolicy:
     asynchronous: bool = True
     # The order's status word once everything is refunded (WooCommerce's `refunded`).
     status_when_fully_refunded: str | None = None
+    # WooCommerce checks only money: lines may name 0 units, or more than are left,
+    # and lines naming items the order does not have are skipped.
+    limit_line_quantities: bool = True
+    skip_unknown_items: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def create(
         assert store.id is not None
         state = load_state(session, store.id, request.order_ref, lock=True)
         _check_order(state, policy)
-        lines = _resolve_lines(state, request)
+        lines = _resolve_lines(state, request, policy)
         shipping = _resolve_shipping(state, request)
         amount = _resolve_amount(state, request, lines, shipping)
         payments = _resolve_transactions(state, request)
@@ -171,6 +175,38 @@ def create(
         return _write(
             session, store, state, request, policy, life, now, lines, shipping, amount, payments
         )
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """One line of a refund that has been checked but not written."""
+
+    line: LineState
+    quantity: int
+    amount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    state: OrderState
+    lines: list[PlannedLine]
+    shipping: Decimal
+
+
+def preview(
+    db: Database, store: Store, request: RefundRequest, policy: RefundPolicy
+) -> RefundPreview:
+    """What `create` would refund for these lines and shipping, by the same rules, writing
+    nothing (SHOPLINE's refund trial). Money and transactions are left to the caller."""
+    with db.read() as session:
+        assert store.id is not None
+        state = load_state(session, store.id, request.order_ref)
+        _check_order(state, policy)
+        lines = _resolve_lines(state, request, policy)
+        shipping = _resolve_shipping(state, request)
+    planned = [PlannedLine(line.state, line.quantity, line.amount, line.tax) for line in lines]
+    return RefundPreview(state, planned, shipping)
 
 
 def _check_order(state: OrderState, policy: RefundPolicy) -> None:
@@ -183,7 +219,7 @@ def _check_order(state: OrderState, policy: RefundPolicy) -> None:
         raise errors.OrderShipped(order.ref, partially=state.partially_shipped)
 
 
-def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
+def _resolve_lines(state: OrderState, request: RefundRequest, policy: RefundPolicy) -> list[_Line]:
     if request.lines is None:
         lines = [
             _Line(
@@ -202,13 +238,17 @@ def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
     wanted: dict[int, int] = {}
     resolved: list[_Line] = []
     for line_request in request.lines:
-        line = _match(state, line_request.item)
-        if line_request.quantity < 1:
+        found = _match(state, line_request.item, required=not policy.skip_unknown_items)
+        if found is None:
+            continue
+        line = found
+        lowest = 1 if policy.limit_line_quantities else 0
+        if line_request.quantity < lowest:
             raise errors.InvalidQuantity(line_request.item.ref, line_request.quantity)
         assert line.item.id is not None
         total = wanted.get(line.item.id, 0) + line_request.quantity
         wanted[line.item.id] = total
-        if total > line.refundable:
+        if policy.limit_line_quantities and total > line.refundable:
             raise errors.QuantityExceedsRefundable(line.item.ref, total, max(line.refundable, 0))
         _check_shipping_state(line, line_request, total)
         amount, tax = _share(line, line_request.quantity)
@@ -224,11 +264,13 @@ def _resolve_lines(state: OrderState, request: RefundRequest) -> list[_Line]:
     return resolved
 
 
-def _match(state: OrderState, selector: ItemSelector) -> LineState:
+def _match(state: OrderState, selector: ItemSelector, required: bool = True) -> LineState | None:
     for line in state.lines:
         if selector.matches(line.item):
             return line
-    raise errors.ItemNotInOrder(selector.ref, state.order.ref)
+    if required:
+        raise errors.ItemNotInOrder(selector.ref, state.order.ref)
+    return None
 
 
 def _check_shipping_state(line: LineState, request: LineRequest, total: int) -> None:

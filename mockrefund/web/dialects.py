@@ -80,8 +80,9 @@ class DialectRegistry:
             return response
 
         async def on_validation(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, RequestValidationError)
             return self.for_path(request.url.path).http_error(
-                request, 400, "the request's parameters are not valid"
+                request, 400, _validation_message(exc)
             )
 
         async def on_wire(request: Request, exc: Exception) -> Response:
@@ -107,6 +108,14 @@ class DialectRegistry:
         app.add_exception_handler(DomainError, on_domain)
         app.add_exception_handler(BodyError, on_body)
         app.add_exception_handler(Exception, on_crash)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "the request is not valid"
 
 
 def _http_message(request: Request, status: int) -> str:
