@@ -126,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        access_log=settings.log_level == "debug",
+        access_log=settings.log_level in ("debug", "trace"),
     )
     return 0
 

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,7 +58,9 @@ class Settings(BaseSettings):
         1.0, description="Mock seconds per wall second for the default sandbox."
     )
     clock_frozen: bool = Field(False, description="Start the default sandbox's clock frozen.")
-    log_level: str = Field("info", description="uvicorn log level.")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        "info", description="Log level; 'debug' and 'trace' also log every request."
+    )
     shopline_rate_limit: bool = Field(
         False,
         description=(
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
             "only over HTTP (X-Forwarded-Proto is trusted)."
         ),
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("settle_delay")
     @classmethod

@@ -63,6 +63,13 @@ class OrderUnpaid(OrderStateError):
         self.order_ref = order_ref
 
 
+class OrderClosed(OrderStateError):
+    def __init__(self, order_ref: str, status: str) -> None:
+        super().__init__(f"order {order_ref} is {status}; it can no longer be refunded")
+        self.order_ref = order_ref
+        self.status = status
+
+
 class NothingToRefund(OrderStateError):
     def __init__(self, order_ref: str) -> None:
         super().__init__(f"order {order_ref} has nothing left to refund")

@@ -65,7 +65,8 @@ class Sequence(SQLModel, table=True):
     """Deterministic ids per sandbox, so a test can predict the next refund number."""
 
     sandbox_id: str = Field(primary_key=True, max_length=64)
-    name: str = Field(primary_key=True, max_length=64)
+    # "<platform>:<store handle>:<sequence>"
+    name: str = Field(primary_key=True, max_length=200)
     next_value: int
 
 

@@ -75,6 +75,8 @@ class RefundPolicy:
     refuse_shipped: bool = False
     refuse_cancelled: bool = False
     refuse_unpaid: bool = False
+    # Status words that close an order to refunds (Kakaclo's `completed`).
+    refuse_statuses: frozenset[str] = frozenset()
     # False: the refund is final when created (WooCommerce); True: pending, then settles.
     asynchronous: bool = True
     # The order's status word once everything is refunded (WooCommerce's `refunded`).
@@ -215,6 +217,8 @@ def _check_order(state: OrderState, policy: RefundPolicy) -> None:
         raise errors.OrderCancelled(order.ref)
     if policy.refuse_unpaid and not order.paid:
         raise errors.OrderUnpaid(order.ref)
+    if order.status in policy.refuse_statuses:
+        raise errors.OrderClosed(order.ref, order.status or "")
     if policy.refuse_shipped and state.shipped_units > 0:
         raise errors.OrderShipped(order.ref, partially=state.partially_shipped)
 

@@ -35,6 +35,7 @@ def world() -> Iterator[World]:
                 payments=[{"id": "gw", "gateway": "stripe", "refunds": "fail"}],
             ),
             order("FAILS", [item("f1", 2)], refund_outcome="failed"),
+            order("DONE", [item("d1")], status="completed"),
         ]
     )
     yield world
@@ -261,3 +262,9 @@ def test_a_refund_of_another_order_is_not_found_in_this_one(world: World) -> Non
     created = world.refund("A", lines=[line("a1", 1)])
     with pytest.raises(errors.RefundNotInOrder):
         refunds.delete(world.db, world.store, "PAY", created.refund.ref)
+
+
+def test_a_closing_status_refuses_even_without_shipments(world: World) -> None:
+    with pytest.raises(errors.OrderClosed):
+        world.refund("DONE", policy=replace(POLICY, refuse_statuses=frozenset({"completed"})))
+    assert world.refund("DONE").refund.status == RefundStatus.PENDING

@@ -25,7 +25,7 @@ class Code:
     meaning: str
 
 
-BAD_BODY = Code(20001, 400, "the body is not valid JSON or not of the documented shape")
+BAD_BODY = Code(20001, 400, "the body is not valid JSON, or not a JSON object")
 BAD_PARAMETER = Code(20002, 400, "a field or query parameter has a wrong value")
 BAD_CONTENT_TYPE = Code(20003, 415, "the body is not sent as application/json")
 BODY_TOO_LARGE = Code(20004, 413, "the body is larger than 1 MiB")
@@ -35,7 +35,7 @@ ORDER_NOT_FOUND = Code(40001, 404, "no such order in the token's store")
 REFUND_NOT_FOUND = Code(40002, 404, "no such refund or order")
 NO_ROUTE = Code(40004, 404, "no Kakaclo endpoint at this path")
 METHOD_NOT_ALLOWED = Code(40005, 405, "the endpoint does not take this method")
-ORDER_SHIPPED = Code(50001, 409, "the order has been shipped")
+ORDER_SHIPPED = Code(50001, 409, "the order has been shipped (or is completed)")
 ORDER_PARTIALLY_SHIPPED = Code(50002, 409, "part of the order has been shipped")
 ORDER_CANCELLED = Code(50003, 409, "the order is cancelled")
 ORDER_UNPAID = Code(50004, 409, "the order has not been paid")
@@ -70,7 +70,7 @@ def _domain_code(error: errors.DomainError) -> Code:
             return REFUND_NOT_FOUND
         case errors.OrderShipped(partially=True):
             return ORDER_PARTIALLY_SHIPPED
-        case errors.OrderShipped():
+        case errors.OrderShipped() | errors.OrderClosed():
             return ORDER_SHIPPED
         case errors.OrderCancelled():
             return ORDER_CANCELLED

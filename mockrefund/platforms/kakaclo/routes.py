@@ -42,6 +42,7 @@ POLICY = RefundPolicy(
     refuse_shipped=True,
     refuse_cancelled=True,
     refuse_unpaid=True,
+    refuse_statuses=frozenset({"completed"}),
     asynchronous=True,
 )
 
