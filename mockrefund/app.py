@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from mockrefund import __version__, admin
 from mockrefund.config import Settings
 from mockrefund.core import sandboxes
-from mockrefund.platforms import kakaclo, woocommerce
+from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import Dialect, DialectRegistry
 
@@ -42,9 +42,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/__admin/openapi.json",
     )
     app.state.runtime = runtime
-    DialectRegistry([kakaclo.DIALECT, woocommerce.DIALECT], fallback=Dialect()).install(app)
+    DialectRegistry(
+        [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
+    ).install(app)
     app.include_router(admin.router)
     app.include_router(kakaclo.router)
+    app.include_router(shopline.router)
     app.include_router(woocommerce.router)
     return app
 

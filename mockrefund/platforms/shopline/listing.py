@@ -1,0 +1,114 @@
+"""`GET orders.json`: the filters, and the `page_info` cursor behind the `Link` header.
+
+A cursor carries the filters and the offset of its page, so following `rel="next"`
+needs nothing but `limit` and `page_info`, as with SHOPLINE. Financial and fulfilment
+states derive from refunds and shipments, so they are filtered here rather than in SQL.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockrefund.core.orders import OrderState
+from mockrefund.platforms.shopline import render
+
+STATUSES = ("open", "cancelled", "any")
+FINANCIAL_STATUSES = (
+    "unpaid",
+    "authorized",
+    "pending",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "any",
+)
+# The query's words for the order's fulfillment_status (null, partial, fulfilled).
+FULFILLMENT_STATUSES: Mapping[str, str | None] = {
+    "unshipped": None,
+    "partial": "partial",
+    "shipped": "fulfilled",
+}
+MAX_IDS = 100
+
+
+class BadQuery(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    ids: tuple[str, ...] | None = None
+    status: str = "open"
+    financial_status: str = "any"
+    fulfillment_status: str = "any"
+    since_id: str | None = None
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> "OrderFilter":
+        ids = None
+        if params.get("ids"):
+            ids = tuple(part.strip() for part in params["ids"].split(",") if part.strip())
+            if len(ids) > MAX_IDS:
+                raise BadQuery(f"ids takes at most {MAX_IDS} order ids")
+        status = params.get("status") or "open"
+        if status not in STATUSES:
+            raise BadQuery("status value is illegal")
+        financial = params.get("financial_status") or "any"
+        if financial not in FINANCIAL_STATUSES:
+            raise BadQuery("financial status value is illegal")
+        fulfillment = params.get("fulfillment_status") or "any"
+        if fulfillment != "any" and fulfillment not in FULFILLMENT_STATUSES:
+            raise BadQuery("fulfillment status value is illegal")
+        since_id = params.get("since_id") or None
+        if since_id is not None and not since_id.isdigit():
+            raise BadQuery("since_id must be an order id")
+        return cls(ids, status, financial, fulfillment, since_id)
+
+    def matches(self, state: OrderState) -> bool:
+        if self.status != "any" and render.order_status(state) != self.status:
+            return False
+        if self.financial_status != "any" and (
+            render.financial_status(state) != self.financial_status
+        ):
+            return False
+        if self.fulfillment_status != "any" and (
+            render.fulfillment_status(state) != FULFILLMENT_STATUSES[self.fulfillment_status]
+        ):
+            return False
+        ref = state.order.ref
+        return self.since_id is None or (ref.isdigit() and int(ref) > int(self.since_id))
+
+
+def encode_cursor(filters: OrderFilter, offset: int) -> str:
+    data = {**asdict(filters), "offset": offset}
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> tuple[OrderFilter, int]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data: Any = json.loads(raw)
+        offset = data.pop("offset")
+        ids = data.pop("ids")
+        # Through the query parser again, so a hand-made cursor meets the same checks.
+        query = {key: str(value) for key, value in data.items() if value is not None}
+        filters = OrderFilter.from_query({**query, "ids": ",".join(ids or ())})
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError):
+        raise BadQuery("page_info is invalid") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise BadQuery("page_info is invalid")
+    return filters, offset
+
+
+def link_header(base: str, limit: int, previous: str | None, following: str | None) -> str:
+    links = []
+    if previous is not None:
+        links.append(f'<{base}?limit={limit}&page_info={previous}>; rel="previous"')
+    if following is not None:
+        links.append(f'<{base}?limit={limit}&page_info={following}>; rel="next"')
+    return ", ".join(links)

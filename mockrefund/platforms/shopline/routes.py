@@ -1,0 +1,196 @@
+"""SHOPLINE's Admin Open API: create a refund, try one, query refunds, list orders.
+
+Every path carries the API version (`v20220901`, any `v` + 8 digits); refunds behave the
+same in every version. Each handler checks the version, the token (and flow control),
+reads the body, then calls the core and renders its answer.
+"""
+
+import re
+from typing import TypeVar
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockrefund.core import refunds
+from mockrefund.core.errors import RefundNotFound
+from mockrefund.core.models import Store
+from mockrefund.core.orders import OrderQuery, OrderState, list_orders, load_state
+from mockrefund.core.refunds import IdScheme, RefundPolicy
+from mockrefund.platforms.shopline import commands, listing, ratelimit, render
+from mockrefund.platforms.shopline.auth import authenticate
+from mockrefund.platforms.shopline.errors import fail
+from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody, describe
+from mockrefund.platforms.shopline.trace import reply
+from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
+from mockrefund.web.context import Scope, open_scope
+
+BASE = "/admin/openapi/{version}"
+VERSION = re.compile(r"^v\d{8}$")
+MAX_REFUNDS_PAGE = 250
+MAX_ORDERS_PAGE = 100
+DEFAULT_PAGE = 50
+EVERY_ORDER = 1_000_000
+
+# SHOPLINE ids are long digit strings; a refund id is 22 digits (past int64), so each is
+# a fixed prefix and a zero-padded number from the store's sequence. The first refund of
+# a store is the seed page's own example, 2605755870074105241861.
+ID_PREFIXES = {
+    "refund": "2605755870074",
+    "transaction": "2405755870074",
+    "refund_line": "1805755870",
+}
+ID_WIDTHS = {"refund": 9, "transaction": 9, "refund_line": 8}
+
+
+def _format_id(kind: str, number: int) -> str:
+    return f"{ID_PREFIXES[kind]}{number:0{ID_WIDTHS[kind]}d}"
+
+
+POLICY = RefundPolicy(
+    ids=IdScheme(
+        sequences={kind: kind for kind in ID_PREFIXES},
+        starts={"refund": 105241861, "transaction": 105241861, "refund_line": 1},
+        format=_format_id,
+    ),
+    refuse_unpaid=True,
+    asynchronous=True,
+)
+
+router = APIRouter()
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def enter(request: Request, version: str) -> tuple[Scope, Store]:
+    """What every endpoint does first: version, token, flow control."""
+    if not VERSION.match(version):
+        raise fail(404, f"API version {version!r} does not exist; versions look like v20220901")
+    scope = open_scope(request)
+    store = authenticate(request, scope)
+    ratelimit.check(request, scope.sandbox_id, store)
+    return scope, store
+
+
+async def read_json(request: Request, model: type[Body]) -> Body:
+    declared = media_type(request)
+    if not is_json_media(declared):
+        raise fail(400, "Content-Type must be application/json; charset=utf-8")
+    data = parse_json(await read_body(request))
+    if not isinstance(data, dict):
+        raise fail(400, "the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise fail(400, describe(error)) from None
+
+
+def _order_state(scope: Scope, store: Store, order_id: str) -> OrderState:
+    assert store.id is not None
+    with scope.runtime.db.read() as session:
+        return load_state(session, store.id, order_id)
+
+
+def _limit(request: Request, maximum: int) -> int:
+    raw = request.query_params.get("limit") or str(DEFAULT_PAGE)
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise fail(400, f"limit must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+async def create_refund(version: str, request: Request) -> Response:
+    scope, store = enter(request, version)
+    body = await read_json(request, RefundBody)
+    state = _order_state(scope, store, body.order_id)
+    commands.check_currency(body.currency, state)
+    commands.check_transaction_currencies(body, state)
+    created = refunds.create(
+        scope.runtime.db,
+        store,
+        commands.refund_request(body, state),
+        POLICY,
+        scope.runtime.life,
+        scope.now,
+    )
+    state = _order_state(scope, store, body.order_id)
+    fresh = next(r for r in state.refunds if r.refund.id == created.refund.id)
+    return reply(render.created(fresh, state))
+
+
+async def calculate_refund(version: str, order_id: str, request: Request) -> Response:
+    scope, store = enter(request, version)
+    body = await read_json(request, CalculateBody)
+    state = _order_state(scope, store, order_id)
+    commands.check_currency(body.currency, state)
+    preview = refunds.preview(
+        scope.runtime.db, store, commands.trial_request(order_id, body, state), POLICY
+    )
+    types = {line.line_item_id: line.type for line in body.refund_line_items or ()}
+    return reply(render.trial(preview, types, state.order.currency))
+
+
+async def list_refunds(version: str, order_id: str, request: Request) -> Response:
+    scope, store = enter(request, version)
+    limit = _limit(request, MAX_REFUNDS_PAGE)
+    state = _order_state(scope, store, order_id)
+    return reply({"refunds": [render.refund(r, state) for r in state.refunds[:limit]]})
+
+
+async def get_refund(version: str, order_id: str, refund_id: str, request: Request) -> Response:
+    scope, store = enter(request, version)
+    state = _order_state(scope, store, order_id)
+    for refund_state in state.refunds:
+        if refund_state.refund.ref == refund_id:
+            return reply({"refund": render.refund(refund_state, state)})
+    raise RefundNotFound(refund_id)
+
+
+async def list_orders_route(version: str, request: Request) -> Response:
+    scope, store = enter(request, version)
+    limit = _limit(request, MAX_ORDERS_PAGE)
+    params = request.query_params
+    try:
+        if params.get("page_info"):
+            filters, offset = listing.decode_cursor(params["page_info"])
+        else:
+            filters, offset = listing.OrderFilter.from_query(params), 0
+    except listing.BadQuery as error:
+        raise fail(400, str(error)) from None
+    assert store.id is not None
+    with scope.runtime.db.read() as session:
+        states, _ = list_orders(session, store.id, OrderQuery(refs=filters.ids, limit=EVERY_ORDER))
+    matching = [state for state in states if filters.matches(state)]
+    page = matching[offset : offset + limit]
+    previous = listing.encode_cursor(filters, max(offset - limit, 0)) if offset > 0 else None
+    following = (
+        listing.encode_cursor(filters, offset + limit) if offset + limit < len(matching) else None
+    )
+    headers = {}
+    if previous or following:
+        base = str(request.url.replace(query=""))
+        headers["Link"] = listing.link_header(base, limit, previous, following)
+    return reply({"orders": [render.order(state) for state in page]}, headers=headers)
+
+
+router.add_api_route(
+    f"{BASE}/order/refund.json", create_refund, methods=["POST"], summary="Refund an order"
+)
+router.add_api_route(
+    f"{BASE}/orders/{{order_id}}/refunds/calculate.json",
+    calculate_refund,
+    methods=["POST"],
+    summary="Refund trial: what a refund would be, storing nothing",
+)
+router.add_api_route(
+    f"{BASE}/orders/{{order_id}}/refunds.json",
+    list_refunds,
+    methods=["GET"],
+    summary="The refunds of an order",
+)
+router.add_api_route(
+    f"{BASE}/orders/{{order_id}}/refunds/{{refund_id}}.json",
+    get_refund,
+    methods=["GET"],
+    summary="One refund of an order",
+)
+router.add_api_route(f"{BASE}/orders.json", list_orders_route, methods=["GET"], summary="Orders")
