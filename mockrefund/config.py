@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         1.0, description="Mock seconds per wall second for the default sandbox."
     )
     clock_frozen: bool = Field(False, description="Start the default sandbox's clock frozen.")
+    max_sandboxes: Annotated[int, Field(ge=1)] = Field(
+        1000, description="How many sandboxes the server holds at most."
+    )
+    sandbox_ttl: Annotated[float, Field(gt=0)] = Field(
+        3600.0, description="Wall seconds after which an unused sandbox is deleted."
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         "info", description="Log level; 'debug' and 'trace' also log every request."
     )

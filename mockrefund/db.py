@@ -10,14 +10,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine
 
 from mockrefund.core import models  # noqa: F401  (registers the tables)
 
 _WRITE = "mockrefund_write"
+
+# Bump when a table changes shape; an older database is then refused with advice.
+SCHEMA_VERSION = 2
+
+
+class SchemaMismatch(RuntimeError):
+    pass
+
+
+class SchemaInfo(SQLModel, table=True):
+    __tablename__ = "schema_info"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int
 
 
 class Database:
@@ -31,6 +45,20 @@ class Database:
 
     def drop_schema(self) -> None:
         SQLModel.metadata.drop_all(self.engine)
+
+    def check_schema_version(self) -> None:
+        """Stamp a new database; refuse one written by a mockrefund with other tables."""
+        with self.write() as session:
+            info = session.get(SchemaInfo, 1)
+            # A database with sandboxes but no stamp predates the stamp: version 1.
+            found = info.version if info else (1 if _has_rows(session, "sandbox") else None)
+            if found is None:
+                session.add(SchemaInfo(version=SCHEMA_VERSION))
+            elif found != SCHEMA_VERSION:
+                raise SchemaMismatch(
+                    f"the database {self.url} has schema version {found}, this "
+                    f"mockrefund needs {SCHEMA_VERSION}; start with --reset to seed it again"
+                )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -85,3 +113,7 @@ def _make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _has_rows(session: Session, table: str) -> bool:
+    return session.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None

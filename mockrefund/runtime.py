@@ -1,85 +1,196 @@
-"""What a running server holds: settings, the database, fixtures, and sandbox set-up."""
+"""What a running server holds (settings, database, fixture sets) and how sandboxes are made.
 
+Each fixture set is seeded once, at start, into a hidden template sandbox. Every sandbox
+made from that set, the default one included, is a copy of its template (see
+`core.cloning`), and a reset copies it again: milliseconds, whatever the fixtures hold.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete
-from sqlmodel import Session, SQLModel
+from sqlalchemy import delete, func, select
+from sqlmodel import Session, SQLModel, col
 
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.config import Settings
-from mockrefund.core import sandboxes
+from mockrefund.core import cloning, sandboxes
 from mockrefund.core.lifecycle import DelayPolicy
 from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
-from mockrefund.db import Database
-from mockrefund.fixtures import FixtureSet, load_fixtures
+from mockrefund.db import Database, SchemaMismatch
+from mockrefund.fixtures import FixtureError, FixtureSet, load_fixtures
 from mockrefund.fixtures.seed import seed
 
-# Children before parents, so foreign keys hold while a sandbox is emptied.
-_SANDBOX_TABLES = [
-    "refundtransaction",
-    "refundline",
-    "refund",
-    "payment",
-    "lineitem",
-    "orders",
-    "credential",
-    "store",
-    "sequence",
-]
+TEMPLATE_PREFIX = "template:"
+DEFAULT_FIXTURES = "default"
+
+
+class SandboxLimitReached(RuntimeError):
+    pass
+
+
+class UnknownFixtureSet(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ClockOptions:
+    at: datetime | None = None
+    scale: float | None = None
+    frozen: bool | None = None
 
 
 class Runtime:
     def __init__(self, settings: Settings, fixtures: FixtureSet | None = None) -> None:
         self.settings = settings
         self.db = Database(settings.sqlalchemy_url())
-        self.life = Lifecycle(DelayPolicy.parse(settings.settle_delay), settings.seed)
-        self._fixtures = fixtures
+        self.delays = DelayPolicy.parse(settings.settle_delay)
+        self.life = Lifecycle(self.delays, settings.seed)
+        self._default_fixtures = fixtures
 
-    @property
-    def fixtures(self) -> FixtureSet:
-        """The default fixture set, read once (only when a sandbox needs seeding)."""
-        if self._fixtures is None:
-            self._fixtures = load_fixtures(Path(self.settings.fixtures))
-        return self._fixtures
+    # -- fixture sets ---------------------------------------------------------------
+
+    def fixture_set(self, name: str) -> FixtureSet:
+        """The default set (settings.fixtures), or a sibling folder or file of it by name."""
+        if name == DEFAULT_FIXTURES:
+            if self._default_fixtures is None:
+                self._default_fixtures = load_fixtures(Path(self.settings.fixtures))
+            return self._default_fixtures
+        root = Path(self.settings.fixtures).parent
+        for candidate in (root / name, root / f"{name}.json"):
+            if name.replace("-", "").replace("_", "").isalnum() and candidate.exists():
+                return load_fixtures(candidate)
+        raise UnknownFixtureSet(f"no fixture set named {name!r} in {root}")
+
+    # -- start ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the schema; seed the default sandbox if it is new, or if asked to reset."""
+        """Create the schema, rebuild the default template, seed the default sandbox if new."""
         if self.settings.reset:
             self.db.drop_schema()
         self.db.create_schema()
+        self.db.check_schema_version()
         with self.db.write() as session:
+            self._build_template(session, DEFAULT_FIXTURES, self.fixture_set(DEFAULT_FIXTURES))
             if session.get(Sandbox, sandboxes.DEFAULT_SANDBOX) is None:
-                self._create(session, sandboxes.DEFAULT_SANDBOX)
+                self._create(
+                    session,
+                    sandboxes.DEFAULT_SANDBOX,
+                    DEFAULT_FIXTURES,
+                    self.settings.seed,
+                    ClockOptions(
+                        scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
+                    ),
+                )
 
-    def reset(self, sandbox_id: str = sandboxes.DEFAULT_SANDBOX) -> None:
-        """Back to the fixtures: the sandbox's data, ids and clock start over."""
-        with self.db.write() as session:
-            sandboxes.get(session, sandbox_id)
-            _empty(session, sandbox_id)
-            self._create(session, sandbox_id)
-
-    def _create(self, session: Session, sandbox_id: str) -> None:
-        clock = ClockState.start(
-            wall_now(), scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
-        )
+    def _build_template(self, session: Session, name: str, fixtures: FixtureSet) -> str:
+        template_id = TEMPLATE_PREFIX + name
+        _empty(session, template_id)
         session.add(
-            sandboxes.new_sandbox(
-                sandbox_id, self.settings.seed, str(self.settings.fixtures), clock
-            )
+            sandboxes.new_sandbox(template_id, 0, name, ClockState.start(wall_now(), frozen=True))
         )
         session.flush()
-        seed(session, sandbox_id, self.fixtures)
+        seed(session, template_id, fixtures)
+        session.flush()
+        return template_id
+
+    # -- sandboxes ------------------------------------------------------------------
+
+    def create_sandbox(
+        self,
+        fixtures: str | FixtureSet = DEFAULT_FIXTURES,
+        seed_value: int | None = None,
+        clock: ClockOptions = ClockOptions(),
+    ) -> Sandbox:
+        sandbox_id = "sbx_" + secrets.token_urlsafe(18)
+        with self.db.write() as session:
+            count = session.execute(
+                select(func.count())
+                .select_from(Sandbox)
+                .where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
+            ).scalar_one()
+            if count >= self.settings.max_sandboxes:
+                raise SandboxLimitReached(
+                    f"the server holds {count} sandboxes, its limit "
+                    f"(MOCKREFUND_MAX_SANDBOXES); delete some or wait for idle ones to expire"
+                )
+            if isinstance(fixtures, FixtureSet):
+                name = f"inline:{sandbox_id}"
+                self._build_template(session, sandbox_id, fixtures)
+            else:
+                name = fixtures
+                if session.get(Sandbox, TEMPLATE_PREFIX + name) is None:
+                    self._build_template(session, name, self.fixture_set(name))
+            seed_value = self.settings.seed if seed_value is None else seed_value
+            return self._create(session, sandbox_id, name, seed_value, clock)
+
+    def _create(
+        self, session: Session, sandbox_id: str, fixtures: str, seed_value: int, clock: ClockOptions
+    ) -> Sandbox:
+        template = TEMPLATE_PREFIX + (sandbox_id if fixtures.startswith("inline:") else fixtures)
+        wall = wall_now()
+        state = ClockState.start(
+            wall,
+            at=clock.at,
+            scale=clock.scale if clock.scale is not None else 1.0,
+            frozen=bool(clock.frozen),
+        )
+        sandbox = sandboxes.new_sandbox(sandbox_id, seed_value, fixtures, state)
+        sandbox.template = template
+        sandbox.last_used_at = wall
+        session.add(sandbox)
+        session.flush()
+        cloning.clone(session, template, sandbox_id)
+        return sandbox
+
+    def reset(self, sandbox_id: str = sandboxes.DEFAULT_SANDBOX) -> Sandbox:
+        """Back to the fixtures: the sandbox's data, ids and clock start over."""
+        with self.db.write() as session:
+            old = sandboxes.get(session, sandbox_id)
+            clock = ClockOptions(scale=old.clock_scale, frozen=old.clock_frozen)
+            if sandbox_id == sandboxes.DEFAULT_SANDBOX:
+                clock = ClockOptions(
+                    scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
+                )
+            fixtures, seed_value, template = old.fixtures, old.seed, old.template
+            session.expunge(old)
+            _empty(session, sandbox_id)
+            sandbox = self._create(session, sandbox_id, fixtures, seed_value, clock)
+            sandbox.template = template
+            session.add(sandbox)
+            return sandbox
+
+    def delete_sandbox(self, sandbox_id: str) -> None:
+        if sandbox_id == sandboxes.DEFAULT_SANDBOX:
+            raise ValueError("the default sandbox cannot be deleted; reset it instead")
+        with self.db.write() as session:
+            sandbox = sandboxes.get(session, sandbox_id)
+            inline_template = sandbox.template == TEMPLATE_PREFIX + sandbox_id
+            _empty(session, sandbox_id)
+            if inline_template:
+                _empty(session, sandbox.template)
 
     def close(self) -> None:
         self.db.dispose()
 
 
 def _empty(session: Session, sandbox_id: str) -> None:
+    """Delete every row of a sandbox, children before parents."""
     tables = SQLModel.metadata.tables
-    for name in _SANDBOX_TABLES:
+    for name in reversed(cloning.TABLES):
         table = tables[name]
         session.execute(delete(table).where(table.c.sandbox_id == sandbox_id))
     sandbox_table = tables["sandbox"]
     session.execute(delete(sandbox_table).where(sandbox_table.c.id == sandbox_id))
-    session.flush()
+
+
+__all__ = [
+    "ClockOptions",
+    "FixtureError",
+    "Runtime",
+    "SandboxLimitReached",
+    "SchemaMismatch",
+    "UnknownFixtureSet",
+]

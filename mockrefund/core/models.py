@@ -51,8 +51,13 @@ class Sandbox(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     seed: int = 0
+    # The fixture set's name, and the hidden sandbox that holds its pristine copy:
+    # a reset copies the template again.
     fixtures: str = ""
+    template: str = ""
     created_at: datetime = _time()
+    # Wall time of the last request (updated at most once a minute), for idle expiry.
+    last_used_at: datetime | None = _time(nullable=True)
     # The mock clock: mock_now = anchor_mock + (wall_now - anchor_wall) * scale, or
     # anchor_mock while frozen. Kept here so every worker process agrees on the time.
     clock_anchor_wall: datetime = _time()

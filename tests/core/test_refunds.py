@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from mockrefund.core import errors, refunds
 from mockrefund.core.models import Order, Refund, RefundStatus, Sequence
 from mockrefund.core.refunds import ItemSelector, LineRequest, TransactionRequest
+from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from tests.core.world import POLICY, World, item, order
 
 
@@ -42,13 +43,19 @@ def world() -> Iterator[World]:
     world.close()
 
 
+OWN_SEQUENCES = select(Sequence).where(Sequence.sandbox_id == DEFAULT_SANDBOX)
+OWN_ORDER_A = select(Order.updated_at).where(Order.sandbox_id == DEFAULT_SANDBOX, Order.ref == "A")
+
+
 def line(ref: str, quantity: int, **extra: object) -> LineRequest:
     return LineRequest(ItemSelector(ref, **extra), quantity)  # type: ignore[arg-type]
 
 
 def refund_count(world: World) -> int:
     with world.db.read() as session:
-        return session.exec(select(func.count()).select_from(Refund)).one()
+        return session.exec(
+            select(func.count()).select_from(Refund).where(Refund.sandbox_id == DEFAULT_SANDBOX)
+        ).one()
 
 
 def test_whole_order_refund_takes_every_unit_shipping_and_money(world: World) -> None:
@@ -206,17 +213,15 @@ def test_a_refusing_gateway_stops_the_refund(world: World) -> None:
 def test_a_refused_refund_changes_nothing(world: World) -> None:
     world.refund("A", lines=[line("a1", 1)])
     with world.db.read() as session:
-        sequences_before = [s.next_value for s in session.exec(select(Sequence))]
-        updated_before = session.exec(select(Order.updated_at).where(Order.ref == "A")).one()
+        sequences_before = [s.next_value for s in session.exec(OWN_SEQUENCES)]
+        updated_before = session.exec(OWN_ORDER_A).one()
     world.advance(5)
     with pytest.raises(errors.QuantityExceedsRefundable):
         world.refund("A", lines=[line("a2", 1), line("a1", 2)])
     assert refund_count(world) == 1
     with world.db.read() as session:
-        assert [s.next_value for s in session.exec(select(Sequence))] == sequences_before
-        assert (
-            session.exec(select(Order.updated_at).where(Order.ref == "A")).one() == updated_before
-        )
+        assert [s.next_value for s in session.exec(OWN_SEQUENCES)] == sequences_before
+        assert session.exec(OWN_ORDER_A).one() == updated_before
 
 
 def test_synchronous_policy_settles_at_once_and_marks_full_refunds(world: World) -> None:

@@ -49,7 +49,9 @@ class World:
         self.runtime.start()
         sandboxes.change_clock(self.db, sandboxes.DEFAULT_SANDBOX, lambda s, w: s.set_to(w, T0))
         with self.db.read() as session:
-            self.store = session.exec(select(Store)).one()
+            self.store = session.exec(
+                select(Store).where(Store.sandbox_id == sandboxes.DEFAULT_SANDBOX)
+            ).one()
 
     @property
     def db(self) -> Any:
