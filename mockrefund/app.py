@@ -13,6 +13,7 @@ from mockrefund.core import sandboxes
 from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import Dialect, DialectRegistry
+from mockrefund.web.sandbox_routing import SandboxRouting
 
 log = logging.getLogger("mockrefund")
 
@@ -22,7 +23,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime.start()
+        if not runtime.started:
+            runtime.start()
         sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
         try:
             yield
@@ -42,10 +44,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/__admin/openapi.json",
     )
     app.state.runtime = runtime
+    app.add_middleware(SandboxRouting)
     DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     ).install(app)
-    app.include_router(admin.router)
+    admin.install(app)
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)

@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed for random choices (default 0)")
     serve.add_argument("--settle-delay", help="'realistic', SECONDS or MIN-MAX (mock seconds)")
     serve.add_argument("--clock-scale", type=float, help="mock seconds per wall second")
-    serve.add_argument("--log-level", help="debug, info, warning, error")
+    serve.add_argument("--log-level", help="critical, error, warning, info, debug or trace")
     serve.set_defaults(run=_serve)
 
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
@@ -98,7 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from mockrefund.app import create_app
     from mockrefund.fixtures import FixtureError, load_fixtures
-    from mockrefund.runtime import Runtime
+    from mockrefund.runtime import Runtime, SchemaMismatch
 
     settings = _settings(args)
     try:
@@ -114,6 +114,10 @@ def _serve(args: argparse.Namespace) -> int:
         )
 
     runtime = Runtime(settings, fixtures=fixtures)
+    try:
+        runtime.start()
+    except SchemaMismatch as error:
+        raise UsageProblem(str(error)) from None
     app = create_app(runtime=runtime)
     print(
         f"mockrefund {__version__} on http://{settings.host}:{settings.port} "

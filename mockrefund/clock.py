@@ -15,7 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 
 def wall_now() -> datetime:
-    return datetime.now(UTC)
+    return to_millisecond(datetime.now(UTC))
+
+
+def to_millisecond(moment: datetime) -> datetime:
+    """Times are stored to the millisecond; cutting here keeps what is read back equal."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def monotonic() -> float:
@@ -43,7 +48,7 @@ class ClockState:
     def now(self, wall: datetime) -> datetime:
         if self.frozen:
             return self.anchor_mock
-        return self.anchor_mock + (wall - self.anchor_wall) * self.scale
+        return to_millisecond(self.anchor_mock + (wall - self.anchor_wall) * self.scale)
 
     def _rebased(self, wall: datetime) -> "ClockState":
         """Same mock time, anchored at this wall instant (before changing scale or mode)."""
@@ -53,10 +58,11 @@ class ClockState:
         if seconds < 0:
             raise ValueError("the clock only moves forward; use set to go back")
         state = self._rebased(wall)
-        return replace(state, anchor_mock=state.anchor_mock + timedelta(seconds=seconds))
+        moved = state.anchor_mock + timedelta(seconds=seconds)
+        return replace(state, anchor_mock=to_millisecond(moved))
 
     def set_to(self, wall: datetime, moment: datetime) -> "ClockState":
-        return replace(self, anchor_wall=wall, anchor_mock=moment)
+        return replace(self, anchor_wall=wall, anchor_mock=to_millisecond(moment))
 
     def frozen_at(self, wall: datetime) -> "ClockState":
         return replace(self._rebased(wall), frozen=True)

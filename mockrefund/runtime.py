@@ -35,6 +35,10 @@ class UnknownFixtureSet(LookupError):
     pass
 
 
+class DefaultSandboxProtected(RuntimeError):
+    pass
+
+
 @dataclass(frozen=True)
 class ClockOptions:
     at: datetime | None = None
@@ -49,6 +53,7 @@ class Runtime:
         self.delays = DelayPolicy.parse(settings.settle_delay)
         self.life = Lifecycle(self.delays, settings.seed)
         self._default_fixtures = fixtures
+        self.started = False
 
     # -- fixture sets ---------------------------------------------------------------
 
@@ -84,6 +89,7 @@ class Runtime:
                         scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
                     ),
                 )
+        self.started = True
 
     def _build_template(self, session: Session, name: str, fixtures: FixtureSet) -> str:
         template_id = TEMPLATE_PREFIX + name
@@ -109,7 +115,10 @@ class Runtime:
             count = session.execute(
                 select(func.count())
                 .select_from(Sandbox)
-                .where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
+                .where(
+                    col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"),
+                    col(Sandbox.id) != sandboxes.DEFAULT_SANDBOX,
+                )
             ).scalar_one()
             if count >= self.settings.max_sandboxes:
                 raise SandboxLimitReached(
@@ -164,7 +173,7 @@ class Runtime:
 
     def delete_sandbox(self, sandbox_id: str) -> None:
         if sandbox_id == sandboxes.DEFAULT_SANDBOX:
-            raise ValueError("the default sandbox cannot be deleted; reset it instead")
+            raise DefaultSandboxProtected("the default sandbox cannot be deleted; reset it instead")
         with self.db.write() as session:
             sandbox = sandboxes.get(session, sandbox_id)
             inline_template = sandbox.template == TEMPLATE_PREFIX + sandbox_id
@@ -188,6 +197,7 @@ def _empty(session: Session, sandbox_id: str) -> None:
 
 __all__ = [
     "ClockOptions",
+    "DefaultSandboxProtected",
     "FixtureError",
     "Runtime",
     "SandboxLimitReached",

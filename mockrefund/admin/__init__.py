@@ -1,5 +1,5 @@
-"""The control plane under `/__admin`: health, reset, the mock clock."""
+"""The control plane under `/__admin`: sandboxes, their clocks, and the server's health."""
 
-from mockrefund.admin.routes import router
+from mockrefund.admin.routes import install, router
 
-__all__ = ["router"]
+__all__ = ["install", "router"]

@@ -1,65 +1,49 @@
-"""Control-plane endpoints for the default sandbox."""
+"""The control plane under `/__admin`, assembled.
 
-from datetime import datetime
-from typing import Annotated, Any
+Per-sandbox endpoints (the clock, and what comes after it) are mounted at `/__admin/...`
+for the default sandbox and at `/__admin/sandboxes/{sandbox_id}/...` for any other.
+"""
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
 
 from mockrefund import __version__
-from mockrefund.clock import ClockState
-from mockrefund.core import sandboxes
-from mockrefund.core.sandboxes import DEFAULT_SANDBOX
-from mockrefund.web.context import runtime_of
+from mockrefund.admin import clock, sandboxes
+from mockrefund.admin.deps import RuntimeDep
+from mockrefund.core import sandboxes as core_sandboxes
+from mockrefund.fixtures import FixtureError
+from mockrefund.runtime import DefaultSandboxProtected, SandboxLimitReached, UnknownFixtureSet
+from mockrefund.web.responses import WireJSON
 
-router = APIRouter(prefix="/__admin", tags=["admin"])
-
-
-class Advance(BaseModel):
-    seconds: Annotated[float, Field(ge=0, le=10 * 365 * 86400)]
-
-
-class ClockView(BaseModel):
-    now: datetime
-    frozen: bool
-    scale: float
+ADMIN = "/__admin"
+router = APIRouter(prefix=ADMIN)
 
 
-class AdvanceResult(ClockView):
-    settled: int = Field(description="Refunds that settled because of this change.")
-
-
-def _view(state: ClockState, now: datetime) -> dict[str, Any]:
-    return {"now": now, "frozen": state.frozen, "scale": state.scale}
-
-
-@router.get("/health")
-def health(request: Request) -> dict[str, Any]:
-    runtime = runtime_of(request)
+@router.get("/health", tags=["server"], summary="Is the server up")
+def health(runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.read() as session:
-        sandboxes.get(session, DEFAULT_SANDBOX)
+        core_sandboxes.get(session, core_sandboxes.DEFAULT_SANDBOX)
     return {"status": "ok", "version": __version__}
 
 
-@router.post("/reset")
-def reset(request: Request) -> dict[str, Any]:
-    """Put the default sandbox back to its fixtures: data, ids and clock."""
-    runtime_of(request).reset(DEFAULT_SANDBOX)
-    return {"status": "reset", "sandbox": DEFAULT_SANDBOX}
+router.include_router(sandboxes.router)
+for prefix in ("", "/sandboxes/{sandbox_id}"):
+    router.include_router(clock.router, prefix=prefix)
 
 
-@router.get("/clock", response_model=ClockView)
-def read_clock(request: Request) -> dict[str, Any]:
-    db = runtime_of(request).db
-    state, now, _ = sandboxes.change_clock(db, DEFAULT_SANDBOX, lambda s, _wall: s)
-    return _view(state, now)
+def install(app: FastAPI) -> None:
+    """Mount the control plane and turn its own errors into clear JSON answers."""
+    app.include_router(router)
 
+    def answer(status: int) -> Any:
+        async def handler(request: Request, exc: Exception) -> Response:
+            return WireJSON({"error": str(exc), "status": status}, status)
 
-@router.post("/clock/advance", response_model=AdvanceResult)
-def advance_clock(request: Request, body: Advance) -> dict[str, Any]:
-    """Move the mock clock forward; every refund that falls due settles before this answers."""
-    db = runtime_of(request).db
-    state, now, settled = sandboxes.change_clock(
-        db, DEFAULT_SANDBOX, lambda s, wall: s.advanced(wall, body.seconds)
-    )
-    return {**_view(state, now), "settled": settled}
+        return handler
+
+    app.add_exception_handler(SandboxLimitReached, answer(409))
+    app.add_exception_handler(UnknownFixtureSet, answer(404))
+    app.add_exception_handler(FixtureError, answer(400))
+    app.add_exception_handler(DefaultSandboxProtected, answer(400))

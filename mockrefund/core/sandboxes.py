@@ -12,15 +12,16 @@ from sqlmodel import Session
 
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.core import lifecycle
+from mockrefund.core.errors import NotFound
 from mockrefund.core.models import Sandbox
 from mockrefund.db import Database
 
 DEFAULT_SANDBOX = "default"
 
 
-class SandboxNotFound(LookupError):
+class SandboxNotFound(NotFound):
     def __init__(self, sandbox_id: str) -> None:
-        super().__init__(f"sandbox {sandbox_id!r} does not exist")
+        super().__init__(f"sandbox {sandbox_id!r} does not exist (deleted, expired, or mistyped)")
         self.sandbox_id = sandbox_id
 
 
@@ -75,19 +76,21 @@ def change_clock(
         return state, moment, settled
 
 
-def prepare(db: Database, sandbox_id: str) -> datetime:
-    """The sandbox's "now", after settling what is due by then (cheap when nothing is).
+def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
+    """The sandbox's "now" (and the sandbox), after settling what is due by then.
 
     Every request runs this first, so a read right after a clock change already shows
-    the final state, whether or not the background sweep has passed yet.
+    the final state, whether or not the background sweep has passed yet. It is cheap
+    when nothing is due: one indexed probe.
     """
     with db.read() as session:
-        moment = clock_of(get(session, sandbox_id)).now(wall_now())
+        sandbox = get(session, sandbox_id)
+        moment = clock_of(sandbox).now(wall_now())
         due = lifecycle.has_due(session, sandbox_id, moment)
     if due:
         with db.write() as session:
             lifecycle.settle_due(session, sandbox_id, moment)
-    return moment
+    return moment, sandbox
 
 
 def settle_all(db: Database) -> None:

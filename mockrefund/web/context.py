@@ -1,12 +1,14 @@
 """Per-request context for emulated APIs: which sandbox, and what time it is there."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from starlette.requests import Request
 
 from mockrefund.core import sandboxes
+from mockrefund.core.refunds import Lifecycle
 from mockrefund.runtime import Runtime
+from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +16,8 @@ class Scope:
     runtime: Runtime
     sandbox_id: str
     now: datetime
+    # The settings' lifecycle with the sandbox's own seed.
+    life: Lifecycle
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -22,11 +26,16 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def sandbox_id_of(request: Request) -> str:
-    return sandboxes.DEFAULT_SANDBOX
+    return str(request.scope.get("state", {}).get(SANDBOX_KEY, sandboxes.DEFAULT_SANDBOX))
+
+
+def original_path(request: Request) -> str:
+    """The path as the client sent it, `/sandboxes/{id}` prefix included."""
+    return str(request.scope.get("state", {}).get(ORIGINAL_PATH_KEY, request.url.path))
 
 
 def open_scope(request: Request) -> Scope:
     runtime = runtime_of(request)
     sandbox_id = sandbox_id_of(request)
-    now = sandboxes.prepare(runtime.db, sandbox_id)
-    return Scope(runtime, sandbox_id, now)
+    now, sandbox = sandboxes.prepare(runtime.db, sandbox_id)
+    return Scope(runtime, sandbox_id, now, replace(runtime.life, seed=sandbox.seed))

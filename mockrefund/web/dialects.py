@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockrefund.core.errors import DomainError
+from mockrefund.core.sandboxes import SandboxNotFound
 from mockrefund.web.body import BodyError
 from mockrefund.web.responses import WireJSON
 
@@ -91,7 +92,10 @@ class DialectRegistry:
 
         async def on_domain(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, DomainError)
-            return self.for_path(request.url.path).domain_error(request, exc)
+            dialect = self.for_path(request.url.path)
+            if isinstance(exc, SandboxNotFound):
+                return dialect.http_error(request, 404, exc.message)
+            return dialect.domain_error(request, exc)
 
         async def on_body(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, BodyError)

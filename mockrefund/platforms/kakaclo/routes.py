@@ -125,7 +125,7 @@ async def create_refund(order_id: str, request: Request) -> Response:
             note=body.remark or "",
         ),
         POLICY,
-        scope.runtime.life,
+        scope.life,
         scope.now,
     )
     return ok(render.refund_number(created.refund.ref))

@@ -24,7 +24,7 @@ from mockrefund.platforms.shopline.errors import fail
 from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody, describe
 from mockrefund.platforms.shopline.trace import reply
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
-from mockrefund.web.context import Scope, open_scope
+from mockrefund.web.context import Scope, open_scope, original_path
 
 BASE = "/admin/openapi/{version}"
 VERSION = re.compile(r"^v\d{8}$")
@@ -109,7 +109,7 @@ async def create_refund(version: str, request: Request) -> Response:
         store,
         commands.refund_request(body, state),
         POLICY,
-        scope.runtime.life,
+        scope.life,
         scope.now,
     )
     state = _order_state(scope, store, body.order_id)
@@ -167,7 +167,8 @@ async def list_orders_route(version: str, request: Request) -> Response:
     )
     headers = {}
     if previous or following:
-        base = str(request.url.replace(query=""))
+        # The path as the client sent it: a sandbox prefix stays in the links.
+        base = str(request.url.replace(path=original_path(request), query=""))
         headers["Link"] = listing.link_header(base, limit, previous, following)
     return reply({"orders": [render.order(state) for state in page]}, headers=headers)
 

@@ -27,7 +27,7 @@ from mockrefund.core import credentials
 from mockrefund.core.models import Credential, Store
 from mockrefund.platforms.woocommerce.errors import fail
 from mockrefund.platforms.woocommerce.query import base_name
-from mockrefund.web.context import Scope
+from mockrefund.web.context import Scope, original_path
 
 PLATFORM = "woocommerce"
 AUTH_ERROR = "woocommerce_api_authentication_error"
@@ -172,7 +172,7 @@ def _base_url(request: Request) -> str:
     """The URL the client signed: scheme, host as it sent it, and path, without query."""
     scheme = "https" if _is_https(request) else "http"
     host = request.headers.get("host", request.url.netloc)
-    return f"{scheme}://{host}{request.url.path}"
+    return f"{scheme}://{host}{original_path(request)}"
 
 
 def _encode(text: str) -> str:

@@ -162,7 +162,7 @@ async def create_refund(call: Call) -> Response:
             ask_gateway=php_truthy(call.params.get("api_refund"), default=True),
         ),
         POLICY,
-        call.scope.runtime.life,
+        call.scope.life,
         call.scope.now,
     )
     state = _valid_order(call)
