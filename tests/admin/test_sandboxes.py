@@ -22,7 +22,8 @@ def new(client: TestClient, **body: Any) -> dict[str, Any]:
 
 def test_a_new_sandbox_answers_its_id_urls_and_credentials(client: TestClient) -> None:
     sandbox = new(client)
-    assert sandbox["id"].startswith("sbx_") and len(sandbox["id"]) >= 24
+    assert sandbox["id"].startswith("sbx_")
+    assert len(sandbox["id"]) >= 24
     assert new(client)["id"] != sandbox["id"]
     assert sandbox["base_urls"] == {
         "kakaclo": f"http://testserver/sandboxes/{sandbox['id']}/openapi",
@@ -90,7 +91,8 @@ def test_list_read_reset_and_delete(client: TestClient) -> None:
     sandbox = new(client)["id"]
     client.post(f"/sandboxes/{sandbox}{KAKACLO_REFUND}", json=SEED_ITEMS, headers=AUTH)
     listed = [s["id"] for s in client.get("/__admin/sandboxes").json()]
-    assert listed[0] == "default" and sandbox in listed
+    assert listed[0] == "default"
+    assert sandbox in listed
     assert not any(s.startswith("template:") for s in listed)
     assert client.get(f"/__admin/sandboxes/{sandbox}").json()["id"] == sandbox
 
