@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from mockrefund import __version__, admin
+from mockrefund import __version__
+from mockrefund.admin.routes import install as install_admin
 from mockrefund.config import Settings
 from mockrefund.core import sandboxes
 from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.sandbox_routing import SandboxRouting
+from mockrefund.web.traffic import Traffic
 
 log = logging.getLogger("mockrefund")
 
@@ -44,11 +46,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/__admin/openapi.json",
     )
     app.state.runtime = runtime
-    app.add_middleware(SandboxRouting)
-    DialectRegistry(
+    registry = DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
-    ).install(app)
-    admin.install(app)
+    )
+    registry.install(app)
+    # The last added runs first: the sandbox is known before faults and the journal.
+    app.add_middleware(Traffic, registry=registry, runtime=runtime)
+    app.add_middleware(SandboxRouting)
+    install_admin(app)
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)

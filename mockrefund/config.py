@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     sandbox_ttl: Annotated[float, Field(gt=0)] = Field(
         3600.0, description="Wall seconds after which an unused sandbox is deleted."
     )
+    journal_size: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        1000, description="Requests kept in each sandbox's journal (the oldest go first)."
+    )
+    kakaclo_rate_limit: bool = Field(
+        False, description="Kakaclo's leaky bucket (120 deep, 2/s per store) in every sandbox."
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         "info", description="Log level; 'debug' and 'trace' also log every request."
     )

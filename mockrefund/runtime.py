@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, SQLModel, col
 
+from mockrefund.admin.controls import Controls
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.config import Settings
 from mockrefund.core import cloning, sandboxes
@@ -54,6 +55,8 @@ class Runtime:
         self.life = Lifecycle(self.delays, settings.seed)
         self._default_fixtures = fixtures
         self.started = False
+        # Journal, faults and rate-limit switches, in memory, per sandbox.
+        self.controls = Controls(settings.journal_size, capacity=settings.max_sandboxes + 16)
 
     # -- fixture sets ---------------------------------------------------------------
 
@@ -166,6 +169,7 @@ class Runtime:
             fixtures, seed_value, template = old.fixtures, old.seed, old.template
             session.expunge(old)
             _empty(session, sandbox_id)
+            self.controls.forget(sandbox_id)
             sandbox = self._create(session, sandbox_id, fixtures, seed_value, clock)
             sandbox.template = template
             session.add(sandbox)
@@ -178,6 +182,7 @@ class Runtime:
             sandbox = sandboxes.get(session, sandbox_id)
             inline_template = sandbox.template == TEMPLATE_PREFIX + sandbox_id
             _empty(session, sandbox_id)
+            self.controls.forget(sandbox_id)
             if inline_template:
                 _empty(session, sandbox.template)
 

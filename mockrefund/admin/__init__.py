@@ -1,5 +1,4 @@
-"""The control plane under `/__admin`: sandboxes, their clocks, and the server's health."""
+"""The control plane under `/__admin`: sandboxes, clocks, orders, outcomes, faults, journal.
 
-from mockrefund.admin.routes import install, router
-
-__all__ = ["install", "router"]
+`admin.routes.install(app)` mounts it; the other modules hold its parts.
+"""

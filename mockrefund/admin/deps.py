@@ -8,13 +8,17 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mockrefund.core.sandboxes import DEFAULT_SANDBOX
+from mockrefund.core import sandboxes
 from mockrefund.runtime import Runtime
 from mockrefund.web.context import runtime_of
 
 
 def sandbox_id(request: Request) -> str:
-    return str(request.path_params.get("sandbox_id", DEFAULT_SANDBOX))
+    """The sandbox named by the path (the default one when none is); 404 if unknown."""
+    name = str(request.path_params.get("sandbox_id", sandboxes.DEFAULT_SANDBOX))
+    with runtime_of(request).db.read() as session:
+        sandboxes.get(session, name)
+    return name
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
 from mockrefund import __version__
-from mockrefund.admin import clock, sandboxes
+from mockrefund.admin import clock, faults, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.fixtures import FixtureError
@@ -30,7 +30,8 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 router.include_router(sandboxes.router)
 for prefix in ("", "/sandboxes/{sandbox_id}"):
-    router.include_router(clock.router, prefix=prefix)
+    for part in (clock, requests, faults):
+        router.include_router(part.router, prefix=prefix)
 
 
 def install(app: FastAPI) -> None:

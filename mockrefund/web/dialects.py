@@ -74,7 +74,9 @@ class DialectRegistry:
         async def on_http(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, StarletteHTTPException)
             dialect = self.for_path(request.url.path)
-            message = _http_message(request, exc.status_code)
+            detail = exc.detail if isinstance(exc.detail, str) else ""
+            generic = detail in ("", HTTP_REASONS.get(exc.status_code))
+            message = _http_message(request, exc.status_code) if generic else detail
             response = dialect.http_error(request, exc.status_code, message)
             for name, value in (exc.headers or {}).items():
                 response.headers.setdefault(name, value)

@@ -25,12 +25,14 @@ from mockrefund.platforms.kakaclo.errors import (
     BAD_TOKEN,
     NO_TOKEN,
     OK,
+    RATE_LIMITED,
     REFUND_NOT_FOUND,
     fail,
 )
 from mockrefund.platforms.kakaclo.schemas import RefundBody
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope
+from mockrefund.web.ratelimit import admitted
 from mockrefund.web.responses import WireJSON
 
 PLATFORM = "kakaclo"
@@ -68,6 +70,9 @@ def authenticate(request: Request, scope: Scope) -> Store:
     credential, store = found
     if credential.expires_at is not None and credential.expires_at <= scope.now:
         raise fail(BAD_TOKEN, "the access token has expired")
+    assert store.id is not None
+    if not admitted(request, PLATFORM, scope.sandbox_id, store.id):
+        raise fail(RATE_LIMITED, "too many requests: the store's leaky bucket (120, 2/s) is full")
     return store
 
 

@@ -1,0 +1,184 @@
+"""The journal records what clients sent; faults and rate limits make the APIs misbehave."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
+from tests.platforms.woocommerce.conftest import basic
+
+REFUND = "/openapi/v2/order/orders/10001/refund"
+SHOPLINE = {"Authorization": "Bearer shopline-test-token"}
+
+
+def sandbox(client: TestClient) -> str:
+    sandbox_id: str = client.post("/__admin/sandboxes").json()["id"]
+    return sandbox_id
+
+
+def test_the_journal_records_requests_and_answers_per_sandbox(client: TestClient) -> None:
+    a, b = sandbox(client), sandbox(client)
+    client.post(f"/sandboxes/{a}{REFUND}", json=SEED_ITEMS, headers=AUTH)
+    client.get(f"/sandboxes/{a}/wc-api/v3/orders/645/refunds", headers=basic())
+    client.get(f"/sandboxes/{b}/openapi/v2/order/orders", headers=AUTH)
+
+    entries = client.get(f"/__admin/sandboxes/{a}/requests").json()["requests"]
+    assert [(e["platform"], e["method"], e["status"]) for e in entries] == [
+        ("kakaclo", "POST", 200),
+        ("woocommerce", "GET", 200),
+    ]
+    first = entries[0]
+    assert first["path"] == f"/sandboxes/{a}{REFUND}"
+    assert '"itemId":"120001"' in first["request_body"].replace(" ", "")
+    assert first["response_body"] == '{"code":10000,"message":"ok","data":10002}'
+    assert first["request_headers"]["authorization"] == "Bearer kakaclo-test-token"
+
+    assert client.get(f"/__admin/sandboxes/{b}/requests/count").json() == {"count": 1}
+    assert client.get("/__admin/requests/count").json() == {"count": 0}  # the default's
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ({"platform": "kakaclo"}, 2),
+        ({"method": "get"}, 1),
+        ({"status": 200}, 1),
+        ({"status": 401}, 1),
+        ({"path": r"/refund$"}, 2),
+        ({"path": "/x$"}, 1),
+        ({"since": "2000-01-01T00:00:00Z"}, 3),
+        ({"until": "2000-01-01T00:00:00Z"}, 0),
+    ],
+)
+def test_journal_filters(client: TestClient, query: dict[str, Any], count: int) -> None:
+    client.post(REFUND, json=SEED_ITEMS, headers=AUTH)
+    client.post(REFUND, json={})
+    client.get("/wc-api/v3/orders/645/refunds/647/x", headers=basic())
+    client.get("/__admin/health")  # not an emulated API: not recorded
+    assert client.get("/__admin/requests/count", params=query).json()["count"] == count
+
+
+def test_clearing_and_bounds(client: TestClient) -> None:
+    for _ in range(3):
+        client.get("/openapi/v2/order/orders", headers=AUTH)
+    assert len(client.get("/__admin/requests", params={"limit": 2}).json()["requests"]) == 2
+    client.delete("/__admin/requests")
+    assert client.get("/__admin/requests/count").json() == {"count": 0}
+
+
+def test_the_journal_is_bounded() -> None:
+    from mockrefund.app import create_app
+    from tests.conftest import make_settings
+
+    with TestClient(create_app(make_settings(journal_size=5))) as client:
+        for _ in range(8):
+            client.get("/openapi/v2/order/orders", headers=AUTH)
+        entries = client.get("/__admin/requests").json()["requests"]
+        assert len(entries) == 5
+        assert entries[-1]["id"] - entries[0]["id"] == 4
+
+
+def test_a_fault_answers_in_the_platforms_format_for_the_next_n_requests(
+    client: TestClient,
+) -> None:
+    rule = client.post(
+        "/__admin/faults",
+        json={"platform": "kakaclo", "path": "/refund$", "status": 503, "times": 2},
+    ).json()
+    assert rule["remaining"] == 2
+    for _ in range(2):
+        failed = client.post(REFUND, json=SEED_ITEMS, headers=AUTH)
+        assert failed.status_code == 503
+        assert set(failed.json()) == {"code", "message", "data"}
+    assert client.post(REFUND, json=SEED_ITEMS, headers=AUTH).json()["data"] == 10002
+    assert client.get("/__admin/faults").json() == {"faults": []}
+    entries = client.get("/__admin/requests", params={"status": 503}).json()["requests"]
+    assert [e["fault"] for e in entries] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "shape"),
+    [
+        ("/wc-api/v3/orders/645/refunds", basic(), {"errors"}),
+        ("/admin/openapi/v20220901/orders.json", SHOPLINE, {"errors"}),
+    ],
+)
+def test_faults_speak_each_platforms_dialect(
+    client: TestClient, path: str, headers: dict[str, str], shape: set[str]
+) -> None:
+    client.post("/__admin/faults", json={"status": 500})
+    response = client.get(path, headers=headers)
+    assert response.status_code == 500
+    assert set(response.json()) == shape
+
+
+def test_a_fault_can_answer_a_given_body_match_a_method_and_be_removed(client: TestClient) -> None:
+    rule = client.post(
+        "/__admin/faults", json={"method": "GET", "status": 418, "body": {"teapot": True}}
+    ).json()
+    assert client.get("/openapi/v2/order/orders", headers=AUTH).json() == {"teapot": True}
+    assert client.post(REFUND, json={}, headers=AUTH).status_code == 200  # POST: no match
+    assert client.delete(f"/__admin/faults/{rule['id']}").json() == {"removed": True}
+    assert client.delete(f"/__admin/faults/{rule['id']}").status_code == 404
+    assert client.get("/openapi/v2/order/orders", headers=AUTH).status_code == 200
+
+
+def test_probability_under_a_seed_is_repeatable(client: TestClient) -> None:
+    def run() -> list[int]:
+        client.delete("/__admin/faults")
+        client.post("/__admin/faults", json={"status": 500, "probability": 0.5, "seed": 42})
+        return [client.get("/openapi/v2/order/orders", headers=AUTH).status_code for _ in range(20)]
+
+    first = run()
+    assert first == run()
+    assert 0 < first.count(500) < 20
+
+
+def test_bad_fault_rules_are_refused(client: TestClient) -> None:
+    for rule in ({"path": "("}, {"platform": "shopify"}, {"probability": 0}):
+        response = client.post("/__admin/faults", json=rule)
+        assert response.status_code == 400
+        assert "detail" not in response.json()
+
+
+@pytest.fixture
+def still_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The buckets leak on the monotonic clock; stop it, so no request leaks out."""
+    from mockrefund import clock
+
+    monkeypatch.setattr(clock, "monotonic", lambda: 1000.0)
+
+
+@pytest.mark.usefixtures("still_time")
+def test_kakaclo_rate_limit_per_sandbox(client: TestClient) -> None:
+    a, b = sandbox(client), sandbox(client)
+    assert client.put(f"/__admin/sandboxes/{a}/rate-limits", json={"kakaclo": True}).json() == {
+        "kakaclo": True,
+        "shopline": False,
+    }
+    statuses = [
+        client.get(f"/sandboxes/{a}/openapi/v2/order/orders", headers=AUTH).status_code
+        for _ in range(121)
+    ]
+    assert statuses[:120] == [200] * 120
+    assert statuses[120] == 429
+    limited = client.get(f"/sandboxes/{a}/openapi/v2/order/orders", headers=AUTH).json()
+    assert limited["code"] == 42900
+    assert client.get(f"/sandboxes/{b}/openapi/v2/order/orders", headers=AUTH).status_code == 200
+
+
+@pytest.mark.usefixtures("still_time")
+def test_shopline_rate_limit_per_sandbox(client: TestClient) -> None:
+    a = sandbox(client)
+    client.put(f"/__admin/sandboxes/{a}/rate-limits", json={"shopline": True})
+    path = f"/sandboxes/{a}/admin/openapi/v20220901/orders.json"
+    statuses = [client.get(path, headers=SHOPLINE).status_code for _ in range(41)]
+    assert statuses[40] == 429
+    assert client.get(path, headers=SHOPLINE).json() == {"errors": "Too many request"}
+
+
+def test_admin_endpoints_of_an_unknown_sandbox_are_404(client: TestClient) -> None:
+    response = client.get("/__admin/sandboxes/sbx_nope/requests")
+    assert response.status_code == 404
+    assert "does not exist" in response.json()["error"]
