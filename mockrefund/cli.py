@@ -2,6 +2,8 @@
 
     mockrefund serve [--host H] [--port P] [--db PATH] [--fixtures PATH] [--reset]
     mockrefund fixtures check PATH
+    mockrefund sandbox create [--url URL] [--fixtures NAME] [--seed N] [--format text|export|json]
+    mockrefund sandbox delete [--url URL] ID
 
 Flags win over `MOCKREFUND_*` environment variables, which win over the defaults.
 Problems (a bad setting, a bad fixture, a port in use) are said in one line each,
@@ -10,6 +12,9 @@ with what to do, and exit with status 2.
 
 import argparse
 import errno
+import json
+import os
+import shlex
 import socket
 import sys
 from collections.abc import Sequence
@@ -70,6 +75,27 @@ def _parser() -> argparse.ArgumentParser:
     check = fixture_commands.add_parser("check", help="validate a fixture file or folder")
     check.add_argument("path", type=Path)
     check.set_defaults(run=_check_fixtures)
+
+    sandbox = commands.add_parser("sandbox", help="make or remove a sandbox on a running server")
+    sandbox_commands = sandbox.add_subparsers(title="commands", metavar="COMMAND")
+    url_help = "the server, e.g. http://127.0.0.1:8000 (default: $MOCKREFUND_URL)"
+    create = sandbox_commands.add_parser(
+        "create", help="create a sandbox; print its id, base URLs and credentials"
+    )
+    create.add_argument("--url", help=url_help)
+    create.add_argument("--fixtures", default="default", help="fixture set by name")
+    create.add_argument("--seed", type=int, help="seed for settle delays")
+    create.add_argument(
+        "--format",
+        choices=("text", "export", "json"),
+        default="text",
+        help="text (default), export (shell lines for eval) or json",
+    )
+    create.set_defaults(run=_create_sandbox)
+    delete = sandbox_commands.add_parser("delete", help="delete a sandbox")
+    delete.add_argument("--url", help=url_help)
+    delete.add_argument("id", help="the sandbox's id")
+    delete.set_defaults(run=_delete_sandbox)
     return parser
 
 
@@ -168,3 +194,90 @@ def _check_fixtures(args: argparse.Namespace) -> int:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _server_url(args: argparse.Namespace) -> str:
+    url: str | None = args.url or os.environ.get("MOCKREFUND_URL")
+    if not url:
+        raise UsageProblem("say which server: --url http://HOST:PORT (or MOCKREFUND_URL)")
+    if not url.startswith(("http://", "https://")):
+        raise UsageProblem(f"--url {url!r} is not an http:// or https:// URL")
+    return url
+
+
+def _admin_problem(url: str, error: Any) -> UsageProblem:
+    if error.status is None:
+        return UsageProblem(
+            f"no mockrefund server answers at {url}; start one with `mockrefund serve`"
+        )
+    return UsageProblem(f"the server at {url} answered {error.status}: {error.message}")
+
+
+def _create_sandbox(args: argparse.Namespace) -> int:
+    from mockrefund.client import MockrefundError, Server
+
+    url = _server_url(args)
+    with Server(url) as server:
+        try:
+            sandbox = server.create_sandbox(fixtures=args.fixtures, seed=args.seed)
+        except MockrefundError as error:
+            raise _admin_problem(url, error) from None
+    if args.format == "json":
+        print(json.dumps(sandbox.description, indent=2))
+    elif args.format == "export":
+        print(_export_lines(sandbox))
+    else:
+        print(_text(sandbox))
+    return 0
+
+
+def _export_lines(sandbox: Any) -> str:
+    values = {"SANDBOX": sandbox.id, "ADMIN_URL": sandbox.admin_url}
+    for platform, secrets in (
+        ("kakaclo", {"TOKEN": "key"}),
+        ("shopline", {"TOKEN": "key"}),
+        ("woocommerce", {"KEY": "key", "SECRET": "secret"}),
+    ):
+        name = platform.upper()
+        values[f"{name}_BASE_URL"] = sandbox.base_url(platform)
+        credentials = sandbox.credentials(platform)
+        # A platform without credentials (inline fixtures) gets no token lines, so a script
+        # that needs one fails on the missing variable rather than on a wrong value.
+        for suffix, field in secrets.items():
+            if credentials and credentials[0].get(field) is not None:
+                values[f"{name}_{suffix}"] = str(credentials[0][field])
+    return "\n".join(
+        f"export MOCKREFUND_{name}={shlex.quote(value)}" for name, value in values.items()
+    )
+
+
+def _text(sandbox: Any) -> str:
+    lines = [f"sandbox      {sandbox.id}", f"admin        {sandbox.admin_url}"]
+    lines += [f"{platform:<12} {url}" for platform, url in sandbox.base_urls.items()]
+    rows = [["platform", "store", "key", "secret", "permissions"]]
+    rows += [
+        [str(c["platform"]), str(c["store"]), str(c["key"]), str(c["secret"] or "-"),
+         str(c["permissions"])]
+        for c in sandbox.credentials()
+    ]  # fmt: skip
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines.append("credentials")
+    lines += [
+        "  "
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _delete_sandbox(args: argparse.Namespace) -> int:
+    from mockrefund.client import MockrefundError, Server
+
+    url = _server_url(args)
+    with Server(url) as server:
+        try:
+            server.sandbox(args.id).delete()
+        except MockrefundError as error:
+            raise _admin_problem(url, error) from None
+    print(f"deleted {args.id}")
+    return 0
