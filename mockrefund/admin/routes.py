@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
 from mockrefund import __version__
-from mockrefund.admin import clock, faults, requests, sandboxes
+from mockrefund.admin import clock, faults, orders, outcomes, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.fixtures import FixtureError
@@ -30,7 +30,7 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 router.include_router(sandboxes.router)
 for prefix in ("", "/sandboxes/{sandbox_id}"):
-    for part in (clock, requests, faults):
+    for part in (clock, orders, outcomes, requests, faults):
         router.include_router(part.router, prefix=prefix)
 
 

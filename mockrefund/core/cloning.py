@@ -22,6 +22,7 @@ TABLES = [
     "refundline",
     "refundtransaction",
     "sequence",
+    "forcedoutcome",
 ]
 
 

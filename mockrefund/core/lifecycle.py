@@ -9,8 +9,10 @@ How an outcome is forced, strongest first:
 1. magic words in the refund's free text (Kakaclo `remark`, SHOPLINE `note`,
    WooCommerce `reason`): `mockrefund:fail`, `mockrefund:succeed`,
    `mockrefund:instant`, `mockrefund:delay=SECONDS`;
-2. the order's fixture flags `refund_outcome` and `refund_settle_seconds`;
-3. otherwise success, after a delay drawn from the `settle_delay` setting.
+2. an outcome queued through the control plane (`core.outcomes`), which may also say
+   "after N status reads" instead of a delay;
+3. the order's fixture flags `refund_outcome` and `refund_settle_seconds`;
+4. otherwise success, after a delay drawn from the `settle_delay` setting.
 """
 
 import random
@@ -22,7 +24,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from mockrefund.core.models import Order, Refund, RefundStatus
+from mockrefund.core.models import ForcedOutcome, Order, Refund, RefundStatus
+from mockrefund.db import Database
 
 MAGIC = re.compile(r"mockrefund:(fail|succeed|instant|delay=(\d{1,9}))", re.IGNORECASE)
 DAY = 24 * 3600.0
@@ -31,7 +34,9 @@ DAY = 24 * 3600.0
 @dataclass(frozen=True, slots=True)
 class Settlement:
     outcome: RefundStatus
-    settles_at: datetime
+    # When it settles: at a time, or on the read after `after_reads` status reads.
+    settles_at: datetime | None
+    after_reads: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +77,19 @@ def plan(
     seed: int,
     key: str,
     now: datetime,
+    forced: ForcedOutcome | None = None,
 ) -> Settlement:
     outcome = RefundStatus(order.refund_outcome or RefundStatus.SUCCEEDED)
     delay: float | None = (
         float(order.refund_settle_seconds) if order.refund_settle_seconds is not None else None
     )
+    after_reads: int | None = None
+    if forced is not None:
+        outcome = RefundStatus(forced.outcome)
+        if forced.after_reads is not None:
+            after_reads, delay = forced.after_reads, None
+        elif forced.after_seconds is not None:
+            delay = min(forced.after_seconds, DAY)
     for text in texts:
         for match in MAGIC.finditer(text or ""):
             word = match.group(1).lower()
@@ -85,9 +98,11 @@ def plan(
             elif word == "succeed":
                 outcome = RefundStatus.SUCCEEDED
             elif word == "instant":
-                delay = 0.0
+                delay, after_reads = 0.0, None
             else:
-                delay = min(float(match.group(2)), DAY)
+                delay, after_reads = min(float(match.group(2)), DAY), None
+    if after_reads is not None:
+        return Settlement(outcome, None, after_reads)
     if delay is None:
         delay = delays.draw(seed, key)
     return Settlement(outcome, now + timedelta(seconds=delay))
@@ -134,3 +149,48 @@ def sandboxes_with_pending(session: Session) -> list[str]:
             select(Refund.sandbox_id).where(Refund.status == RefundStatus.PENDING).distinct()
         )
     )
+
+
+def count_reads(session: Session, refund_ids: list[int], now: datetime) -> int:
+    """One status read of these refunds: those read past their count settle now.
+
+    A refund forced to settle "after N reads" shows pending for N reads and its final
+    status from the next one on. Returns how many settled.
+    """
+    if not refund_ids:
+        return 0
+    waiting = (
+        col(Refund.id).in_(refund_ids),
+        col(Refund.status) == RefundStatus.PENDING,
+        col(Refund.settle_after_reads).is_not(None),
+    )
+    result = session.execute(
+        update(Refund)
+        .where(*waiting, col(Refund.reads) >= col(Refund.settle_after_reads))
+        .values(status=col(Refund.outcome), settled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Refund)
+        .where(*waiting)
+        .values(reads=col(Refund.reads) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def note_status_reads(db: Database, refunds: Iterable[Refund], now: datetime) -> bool:
+    """Count a status read of refunds that wait for reads; True when any were counted
+    (the caller then reads them again to show what changed)."""
+    waiting = [
+        r.id
+        for r in refunds
+        if r.id is not None
+        and r.status == RefundStatus.PENDING
+        and r.settle_after_reads is not None
+    ]
+    if not waiting:
+        return False
+    with db.write() as session:
+        count_reads(session, waiting, now)
+    return True

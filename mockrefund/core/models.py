@@ -196,6 +196,9 @@ class Refund(SQLModel, table=True):
     # The scheduled transition, as data: at `settles_at` the refund becomes `outcome`.
     outcome: str = RefundStatus.SUCCEEDED
     settles_at: datetime | None = _time(nullable=True)
+    # Or: settles on the status read after this many reads (a forced outcome's choice).
+    settle_after_reads: int | None = None
+    reads: int = 0
     settled_at: datetime | None = _time(nullable=True)
     created_at: datetime = _time()
     updated_at: datetime = _time()
@@ -232,3 +235,20 @@ class RefundTransaction(SQLModel, table=True):
     currency: str = "USD"
     gateway: str = ""
     kind: str = "refund"
+
+
+class ForcedOutcome(SQLModel, table=True):
+    """A queued order from the control plane: the next matching refund ends so."""
+
+    __table_args__ = (Index("ix_forcedoutcome_sandbox", "sandbox_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sandbox_id: str = Field(max_length=64)
+    # Narrowing: a platform, and an order of it; None matches any.
+    platform: str | None = None
+    order_ref: str | None = None
+    outcome: str = RefundStatus.SUCCEEDED
+    after_seconds: float | None = None
+    after_reads: int | None = None
+    remaining: int = 1
+    created_at: datetime = _time()

@@ -16,8 +16,9 @@ from typing import Literal
 
 from sqlmodel import Session, select
 
-from mockrefund.core import errors, ids, lifecycle
+from mockrefund.core import errors, ids, lifecycle, outcomes
 from mockrefund.core.models import (
+    ForcedOutcome,
     GatewayBehaviour,
     LineItem,
     Order,
@@ -163,6 +164,7 @@ def create(
     life: Lifecycle,
     now: datetime,
 ) -> RefundState:
+    refused_by: str | None = None
     with db.write() as session:
         lifecycle.settle_due(session, store.sandbox_id, now)
         assert store.id is not None
@@ -174,9 +176,27 @@ def create(
         payments = _resolve_transactions(state, request)
         if request.ask_gateway:
             _ask_gateway(state)
-        return _write(
-            session, store, state, request, policy, life, now, lines, shipping, amount, payments
-        )
+        forced = outcomes.take(session, store.sandbox_id, store.platform, state.order.ref)
+        if forced is not None and not policy.asynchronous and forced.outcome == RefundStatus.FAILED:
+            # A refund that is final at once can only fail by its gateway refusing it. The
+            # forced outcome is used up (committed) while nothing of the refund is written.
+            refused_by = state.order.gateway or "the payment gateway"
+        else:
+            return _write(
+                session,
+                store,
+                state,
+                request,
+                policy,
+                life,
+                now,
+                lines,
+                shipping,
+                amount,
+                payments,
+                forced,
+            )
+    raise errors.GatewayRefundFailed(refused_by or "")
 
 
 @dataclass(frozen=True)
@@ -371,6 +391,7 @@ def _write(
     shipping: Decimal,
     amount: Decimal,
     transactions: list[tuple[TransactionRequest, int | None]],
+    forced: ForcedOutcome | None,
 ) -> RefundState:
     order = state.order
     assert order.id is not None
@@ -383,6 +404,7 @@ def _write(
             life.seed,
             f"{store.platform}:{store.handle}:{ref}",
             now,
+            forced,
         )
         status, outcome, settles_at, settled_at = (
             RefundStatus.PENDING,
@@ -390,11 +412,13 @@ def _write(
             plan.settles_at,
             None,
         )
-        if settles_at <= now:
+        if settles_at is not None and settles_at <= now:
             status, settled_at = plan.outcome, now
+        after_reads = plan.after_reads
     else:
         status = outcome = RefundStatus.SUCCEEDED
         settles_at = settled_at = now
+        after_reads = None
 
     refund = Refund(
         sandbox_id=store.sandbox_id,
@@ -407,6 +431,7 @@ def _write(
         status=status,
         outcome=outcome,
         settles_at=settles_at,
+        settle_after_reads=after_reads,
         settled_at=settled_at,
         created_at=now,
         updated_at=now,

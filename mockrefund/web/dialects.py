@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockrefund.core.errors import DomainError
+from mockrefund.core.errors import DomainError, InvalidRefundRequest, NotFound
+from mockrefund.core.order_changes import InvalidChange
 from mockrefund.core.sandboxes import SandboxNotFound
 from mockrefund.web.body import BodyError
 from mockrefund.web.responses import WireJSON
@@ -40,7 +41,13 @@ class Dialect:
         return WireJSON({"error": message, "status": status}, status)
 
     def domain_error(self, request: Request, error: DomainError) -> Response:
-        return WireJSON({"error": error.message, "type": type(error).__name__}, 422)
+        if isinstance(error, NotFound):
+            status = 404
+        elif isinstance(error, InvalidRefundRequest | InvalidChange):
+            status = 400
+        else:
+            status = 409
+        return WireJSON({"error": error.message, "status": status}, status)
 
     def body_error(self, request: Request, error: BodyError) -> Response:
         return self.http_error(request, 413 if error.kind == "too_large" else 400, error.message)

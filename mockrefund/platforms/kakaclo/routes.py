@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockrefund.core import credentials, refunds
+from mockrefund.core import credentials, lifecycle, refunds
 from mockrefund.core.errors import OrderNotFound, RefundNotFound
 from mockrefund.core.models import Store
-from mockrefund.core.orders import OrderQuery, list_orders, load_state, load_states
+from mockrefund.core.orders import OrderQuery, OrderState, list_orders, load_state, load_states
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
 from mockrefund.platforms.kakaclo.errors import (
@@ -141,20 +141,13 @@ async def query_refund(order_id: str, request: Request) -> Response:
     scope = open_scope(request)
     store = authenticate(request, scope)
     page_number, page_size = _paging(request)
-    assert store.id is not None
-    with scope.runtime.db.read() as session:
-        try:
-            state = load_state(session, store.id, order_id)
-            entries = [render.refund_entry(r, state.order.ref) for r in reversed(state.refunds)]
-        except OrderNotFound:
-            try:
-                refund, order = refunds.find(session, store, order_id)
-            except RefundNotFound:
-                raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
-            state = load_states(session, [order])[0]
-            entries = [
-                render.refund_entry(r, order.ref) for r in state.refunds if r.refund.id == refund.id
-            ]
+    state, only = _refunds_queried(scope, store, order_id)
+    # A status read: refunds forced to settle "after N reads" count it.
+    shown = [r for r in state.refunds if only is None or r.refund.id == only]
+    if lifecycle.note_status_reads(scope.runtime.db, [r.refund for r in shown], scope.now):
+        state, only = _refunds_queried(scope, store, order_id)
+        shown = [r for r in state.refunds if only is None or r.refund.id == only]
+    entries = [render.refund_entry(r, state.order.ref) for r in reversed(shown)]
     start = (page_number - 1) * page_size
     return ok(
         {
@@ -165,6 +158,20 @@ async def query_refund(order_id: str, request: Request) -> Response:
         },
         message="success",
     )
+
+
+def _refunds_queried(scope: Scope, store: Store, order_id: str) -> tuple[OrderState, int | None]:
+    """The order named, or the order of the refund named (and that refund's id)."""
+    assert store.id is not None
+    with scope.runtime.db.read() as session:
+        try:
+            return load_state(session, store.id, order_id), None
+        except OrderNotFound:
+            try:
+                refund, order = refunds.find(session, store, order_id)
+            except RefundNotFound:
+                raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
+            return load_states(session, [order])[0], refund.id
 
 
 async def list_orders_route(request: Request) -> Response:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockrefund.core import refunds
+from mockrefund.core import lifecycle, refunds
 from mockrefund.core.errors import RefundNotFound
 from mockrefund.core.models import Store
 from mockrefund.core.orders import OrderQuery, OrderState, list_orders, load_state
@@ -129,16 +129,25 @@ async def calculate_refund(version: str, order_id: str, request: Request) -> Res
     return reply(render.trial(preview, types, state.order.currency))
 
 
+def _read_statuses(scope: Scope, store: Store, order_id: str, refund_id: str | None) -> OrderState:
+    """The order, after counting this status read for refunds that settle "after N reads"."""
+    state = _order_state(scope, store, order_id)
+    shown = [r.refund for r in state.refunds if refund_id is None or r.refund.ref == refund_id]
+    if lifecycle.note_status_reads(scope.runtime.db, shown, scope.now):
+        state = _order_state(scope, store, order_id)
+    return state
+
+
 async def list_refunds(version: str, order_id: str, request: Request) -> Response:
     scope, store = enter(request, version)
     limit = _limit(request, MAX_REFUNDS_PAGE)
-    state = _order_state(scope, store, order_id)
+    state = _read_statuses(scope, store, order_id, None)
     return reply({"refunds": [render.refund(r, state) for r in state.refunds[:limit]]})
 
 
 async def get_refund(version: str, order_id: str, refund_id: str, request: Request) -> Response:
     scope, store = enter(request, version)
-    state = _order_state(scope, store, order_id)
+    state = _read_statuses(scope, store, order_id, refund_id)
     for refund_state in state.refunds:
         if refund_state.refund.ref == refund_id:
             return reply({"refund": render.refund(refund_state, state)})
