@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from mockrefund.web.text import is_digits
+
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 
@@ -26,7 +28,7 @@ class BodyError(ValueError):
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and is_digits(declared) and int(declared) > limit:
         raise BodyError("too_large", f"the request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0

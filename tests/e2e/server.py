@@ -31,7 +31,11 @@ class Server:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
 
     def _wait_ready(self, timeout: float = 20.0) -> None:
         # Polling for readiness, not for a refund's time: the mock's clock drives those.

@@ -11,6 +11,7 @@ from typing import Any
 from mockrefund.core.models import RefundStatus
 from mockrefund.core.money import ZERO, fmt4
 from mockrefund.core.orders import LineState, OrderState, RefundState
+from mockrefund.web.text import is_digits
 
 NULL = "NULL"
 
@@ -27,7 +28,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def refund_number(ref: str) -> int | str:
     """The create call answers the number itself (the seed shows `10002`)."""
-    return int(ref) if ref.isdigit() and len(ref) < 19 else ref
+    return int(ref) if is_digits(ref) and len(ref) < 19 else ref
 
 
 def refund_entry(state: RefundState, order_ref: str) -> dict[str, Any]:

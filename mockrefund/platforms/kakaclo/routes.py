@@ -34,6 +34,7 @@ from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope
 from mockrefund.web.ratelimit import admitted
 from mockrefund.web.responses import WireJSON
+from mockrefund.web.text import is_digits
 
 PLATFORM = "kakaclo"
 PREFIXES = ("/openapi/openapi/v2", "/openapi/openapi/v1", "/openapi/v2", "/openapi/v1")
@@ -223,7 +224,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not is_digits(raw) or len(raw) > 9:
         raise fail(BAD_PARAMETER, f"{name} must be a whole number, got {raw[:40]!r}")
     return int(raw)
 

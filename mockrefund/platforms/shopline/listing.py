@@ -14,6 +14,7 @@ from typing import Any
 
 from mockrefund.core.orders import OrderState
 from mockrefund.platforms.shopline import render
+from mockrefund.web.text import is_digits
 
 STATUSES = ("open", "cancelled", "any")
 FINANCIAL_STATUSES = (
@@ -64,7 +65,7 @@ class OrderFilter:
         if fulfillment != "any" and fulfillment not in FULFILLMENT_STATUSES:
             raise BadQuery("fulfillment status value is illegal")
         since_id = params.get("since_id") or None
-        if since_id is not None and not since_id.isdigit():
+        if since_id is not None and not is_digits(since_id):
             raise BadQuery("since_id must be an order id")
         return cls(ids, status, financial, fulfillment, since_id)
 
@@ -80,7 +81,7 @@ class OrderFilter:
         ):
             return False
         ref = state.order.ref
-        return self.since_id is None or (ref.isdigit() and int(ref) > int(self.since_id))
+        return self.since_id is None or (is_digits(ref) and int(ref) > int(self.since_id))
 
 
 def encode_cursor(filters: OrderFilter, offset: int) -> str:

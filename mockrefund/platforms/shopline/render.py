@@ -17,6 +17,7 @@ from mockrefund.core.models import Order, RefundStatus
 from mockrefund.core.money import ZERO, fmt2
 from mockrefund.core.orders import LineState, OrderState, RefundState
 from mockrefund.core.refunds import RefundPreview
+from mockrefund.web.text import is_digits
 
 TRANSACTION_STATUS = {
     RefundStatus.PENDING: "pending",
@@ -36,7 +37,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def long_id(ref: str) -> int | str:
     """Ids SHOPLINE types as `long` are numbers on the wire, when they fit one."""
-    return int(ref) if ref.isdigit() and int(ref) <= INT64_MAX else ref
+    return int(ref) if is_digits(ref) and int(ref) <= INT64_MAX else ref
 
 
 def money_set(amount: Decimal, order: Order) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody, des
 from mockrefund.platforms.shopline.trace import reply
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope, original_path
+from mockrefund.web.text import is_digits
 
 BASE = "/admin/openapi/{version}"
 VERSION = re.compile(r"^v\d{8}$")
@@ -93,7 +94,7 @@ def _order_state(scope: Scope, store: Store, order_id: str) -> OrderState:
 
 def _limit(request: Request, maximum: int) -> int:
     raw = request.query_params.get("limit") or str(DEFAULT_PAGE)
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not is_digits(raw) or not 1 <= int(raw) <= maximum:
         raise fail(400, f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
 

@@ -28,6 +28,7 @@ from mockrefund.core.models import Credential, Store
 from mockrefund.platforms.woocommerce.errors import fail
 from mockrefund.platforms.woocommerce.query import base_name
 from mockrefund.web.context import Scope, original_path
+from mockrefund.web.text import is_digits
 
 PLATFORM = "woocommerce"
 AUTH_ERROR = "woocommerce_api_authentication_error"
@@ -160,7 +161,7 @@ def _check_timestamp_and_nonce(scope: Scope, caller: Caller, params: Mapping[str
     # never against the sandbox's mock clock.
     now = int(wall_now().timestamp())
     raw = params["oauth_timestamp"]
-    timestamp = int(raw) if raw.isdigit() and len(raw) < 15 else -1
+    timestamp = int(raw) if is_digits(raw) and len(raw) < 15 else -1
     if not now - WINDOW_SECONDS <= timestamp <= now + WINDOW_SECONDS:
         raise fail(401, AUTH_ERROR, "Invalid timestamp.")
     nonce = params["oauth_nonce"]

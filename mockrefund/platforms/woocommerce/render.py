@@ -7,6 +7,7 @@ from typing import Any
 from mockrefund.core.models import LineItem
 from mockrefund.core.money import ZERO, fmt2
 from mockrefund.core.orders import LineState, OrderState, RefundState
+from mockrefund.web.text import is_digits
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -16,7 +17,7 @@ def iso(moment: datetime | None) -> str | None:
 def _int_or_text(value: str | None) -> int | str | None:
     if value is None:
         return None
-    return int(value) if value.isdigit() and len(value) < 19 else value
+    return int(value) if is_digits(value) and len(value) < 19 else value
 
 
 def refund(state: RefundState, items: dict[int, LineItem]) -> dict[str, Any]:
