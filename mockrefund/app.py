@@ -60,12 +60,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return app
 
 
+EXPIRY_EVERY = 30.0  # wall seconds between looks for idle sandboxes
+
+
 async def _sweep(runtime: Runtime) -> None:
-    """Settle due refunds in the background, so they move even when nobody reads them."""
+    """Settle due refunds in the background, so they move even when nobody reads them,
+    and delete sandboxes left idle past `sandbox_ttl`."""
     interval = runtime.settings.settle_interval
+    since_expiry = 0.0
     while True:
         await asyncio.sleep(interval)
+        since_expiry += interval
         try:
             sandboxes.settle_all(runtime.db)
+            if since_expiry >= EXPIRY_EVERY:
+                since_expiry = 0.0
+                for sandbox_id in runtime.expire_idle():
+                    log.info(
+                        "sandbox %s expired after %ss idle",
+                        sandbox_id,
+                        runtime.settings.sandbox_ttl,
+                    )
         except Exception:  # keep sweeping; the next request settles on its own anyway
-            log.exception("settling due refunds failed")
+            log.exception("the background sweep failed")

@@ -7,7 +7,7 @@ made from that set, the default one included, is a copy of its template (see
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -185,6 +185,19 @@ class Runtime:
             self.controls.forget(sandbox_id)
             if inline_template:
                 _empty(session, sandbox.template)
+
+    def expire_idle(self) -> list[str]:
+        """Delete the sandboxes nobody used for `sandbox_ttl` seconds; returns their ids."""
+        cutoff = wall_now() - timedelta(seconds=self.settings.sandbox_ttl)
+        expired = sandboxes.idle_since(
+            self.db, cutoff, keep=(sandboxes.DEFAULT_SANDBOX,), hidden_prefix=TEMPLATE_PREFIX
+        )
+        for sandbox_id in expired:
+            try:
+                self.delete_sandbox(sandbox_id)
+            except sandboxes.SandboxNotFound:
+                continue  # deleted meanwhile
+        return expired
 
     def close(self) -> None:
         self.db.dispose()

@@ -16,8 +16,10 @@ from mockrefund.web.context import runtime_of
 def sandbox_id(request: Request) -> str:
     """The sandbox named by the path (the default one when none is); 404 if unknown."""
     name = str(request.path_params.get("sandbox_id", sandboxes.DEFAULT_SANDBOX))
-    with runtime_of(request).db.read() as session:
-        sandboxes.get(session, name)
+    db = runtime_of(request).db
+    with db.read() as session:
+        sandbox = sandboxes.get(session, name)
+    sandboxes.touch(db, sandbox)
     return name
 
 

@@ -48,6 +48,8 @@ class LineState:
     refunding: int = 0  # still pending
     refunded_amount: Decimal = ZERO
     refunding_amount: Decimal = ZERO
+    # Units of pending and succeeded refunds declared as coming back after shipping.
+    returned: int = 0
 
     @property
     def refundable(self) -> int:
@@ -201,6 +203,8 @@ def _aggregate(state: OrderState) -> None:
             line = lines.get(refund_line.line_item_id)
             if line is None:
                 continue
+            if refund_line.kind == "returned":
+                line.returned += refund_line.quantity
             if pending:
                 line.refunding += refund_line.quantity
                 line.refunding_amount += refund_line.amount

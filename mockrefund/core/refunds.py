@@ -260,6 +260,7 @@ def _resolve_lines(state: OrderState, request: RefundRequest, policy: RefundPoli
         return lines
 
     wanted: dict[int, int] = {}
+    declared: dict[tuple[int, ShippingState], int] = {}
     resolved: list[_Line] = []
     for line_request in request.lines:
         found = _match(state, line_request.item, required=not policy.skip_unknown_items)
@@ -274,7 +275,10 @@ def _resolve_lines(state: OrderState, request: RefundRequest, policy: RefundPoli
         wanted[line.item.id] = total
         if policy.limit_line_quantities and total > line.refundable:
             raise errors.QuantityExceedsRefundable(line.item.ref, total, max(line.refundable, 0))
-        _check_shipping_state(line, line_request, total)
+        if line_request.shipping_state is not None:
+            key = (line.item.id, line_request.shipping_state)
+            declared[key] = declared.get(key, 0) + line_request.quantity
+            _check_shipping_state(line, line_request.shipping_state, declared[key])
         amount, tax = _share(line, line_request.quantity)
         if line_request.amount is not None:
             amount = line_request.amount
@@ -297,15 +301,19 @@ def _match(state: OrderState, selector: ItemSelector, required: bool = True) -> 
     return None
 
 
-def _check_shipping_state(line: LineState, request: LineRequest, total: int) -> None:
+def _check_shipping_state(line: LineState, state: ShippingState, requested: int) -> None:
+    """Units refunded as never shipped must fit the unshipped ones, and units refunded as
+    returned the shipped ones, counting the earlier refunds of the line too."""
     item = line.item
-    if request.shipping_state == "unshipped" and total > line.unshipped:
+    earlier_returned = line.returned
+    earlier_unshipped = line.refunded + line.refunding - earlier_returned
+    if state == "unshipped" and earlier_unshipped + requested > line.unshipped:
         raise errors.ItemShippingStateMismatch(
             item.ref,
             "unshipped",
             f"line item {item.ref} has been shipped; refund it as Returned",
         )
-    if request.shipping_state == "returned" and total > item.shipped_quantity:
+    if state == "returned" and earlier_returned + requested > item.shipped_quantity:
         raise errors.ItemShippingStateMismatch(
             item.ref,
             "returned",

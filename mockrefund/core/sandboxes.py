@@ -6,9 +6,10 @@ transaction: after an advance, everything due has already settled.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.core import lifecycle
@@ -102,3 +103,35 @@ def settle_all(db: Database) -> None:
             prepare(db, sandbox_id)
         except SandboxNotFound:
             continue  # deleted while we swept
+
+
+# Recording each use would make every request a write; once a minute is plenty for
+# expiry measured in tens of minutes.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def touch(db: Database, sandbox: Sandbox) -> None:
+    """Note that the sandbox is in use (for idle expiry), at most once a minute."""
+    wall = wall_now()
+    if sandbox.last_used_at is not None and wall - sandbox.last_used_at < TOUCH_EVERY:
+        return
+    with db.write() as session:
+        session.execute(
+            update(Sandbox).where(col(Sandbox.id) == sandbox.id).values(last_used_at=wall)
+        )
+
+
+def idle_since(
+    db: Database, cutoff: datetime, keep: tuple[str, ...], hidden_prefix: str
+) -> list[str]:
+    """Sandboxes unused since `cutoff`, but for those kept and the hidden ones."""
+    with db.read() as session:
+        return list(
+            session.exec(
+                select(Sandbox.id).where(
+                    col(Sandbox.last_used_at) < cutoff,
+                    col(Sandbox.id).not_in(keep),
+                    col(Sandbox.id).not_like(hidden_prefix + "%"),
+                )
+            )
+        )

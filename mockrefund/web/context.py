@@ -38,4 +38,5 @@ def open_scope(request: Request) -> Scope:
     runtime = runtime_of(request)
     sandbox_id = sandbox_id_of(request)
     now, sandbox = sandboxes.prepare(runtime.db, sandbox_id)
+    sandboxes.touch(runtime.db, sandbox)
     return Scope(runtime, sandbox_id, now, replace(runtime.life, seed=sandbox.seed))

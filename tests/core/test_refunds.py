@@ -37,6 +37,7 @@ def world() -> Iterator[World]:
             ),
             order("FAILS", [item("f1", 2)], refund_outcome="failed"),
             order("DONE", [item("d1")], status="completed"),
+            order("MIX", [item("m1", 3, shipped=1)]),
         ]
     )
     yield world
@@ -273,3 +274,16 @@ def test_a_closing_status_refuses_even_without_shipments(world: World) -> None:
     with pytest.raises(errors.OrderClosed):
         world.refund("DONE", policy=replace(POLICY, refuse_statuses=frozenset({"completed"})))
     assert world.refund("DONE").refund.status == RefundStatus.PENDING
+
+
+def test_declared_shipping_states_count_earlier_refunds(world: World) -> None:
+    def refund(state: str) -> object:
+        return world.refund("MIX", lines=[LineRequest(ItemSelector("m1"), 1, shipping_state=state)])  # type: ignore[arg-type]
+
+    refund("returned")
+    with pytest.raises(errors.ItemShippingStateMismatch):
+        refund("returned")  # the one shipped unit came back already
+    refund("unshipped")
+    refund("unshipped")
+    with pytest.raises(errors.QuantityExceedsRefundable):
+        refund("unshipped")

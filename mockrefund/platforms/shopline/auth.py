@@ -8,6 +8,7 @@ stores, so a mock served as `mockrefund.internal` keeps working with any token.
 
 import ipaddress
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 from starlette.requests import Request
 
@@ -71,7 +72,7 @@ def _is_store(session: Session, scope: Scope, handle: str) -> bool:
             select(Store.id).where(
                 Store.sandbox_id == scope.sandbox_id,
                 Store.platform == PLATFORM,
-                Store.handle == handle,
+                func.lower(Store.handle) == handle.lower(),
             )
         ).first()
         is not None
