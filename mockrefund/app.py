@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)
+    registry.collect_routes([kakaclo.router, shopline.router, woocommerce.router])
     return app
 
 

@@ -378,7 +378,7 @@ class Sandbox:
     ) -> dict[str, Any]:
         """Ship (fulfil) the whole order, or `{item id: quantity}` of it."""
         return self._order(
-            platform, order_id, "ship", store, {"items": dict(items) if items else None}
+            platform, order_id, "ship", store, {"items": dict(items) if items is not None else None}
         )
 
     def cancel(

@@ -7,8 +7,9 @@ by the dialect of the path, so FastAPI's `{"detail": ...}` never reaches a clien
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +18,10 @@ from mockrefund.core.errors import DomainError, InvalidRefundRequest, NotFound
 from mockrefund.core.order_changes import InvalidChange
 from mockrefund.core.sandboxes import SandboxNotFound
 from mockrefund.web.body import BodyError
+from mockrefund.web.nearest import nearest_routes
 from mockrefund.web.responses import WireJSON
+
+NEAREST_ROUTES_HEADER = "X-Mockrefund-Nearest-Routes"
 
 
 class WireError(Exception):
@@ -33,6 +37,11 @@ class Dialect:
 
     name = "admin"
     prefixes: tuple[str, ...] = ()
+    # "METHOD /template" of every route of the platform, for hints on a wrong path.
+    routes: list[str]
+
+    def __init__(self) -> None:
+        self.routes = []
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)
@@ -77,6 +86,17 @@ class DialectRegistry:
                 return dialect
         return self.fallback
 
+    def collect_routes(self, routers: Sequence[APIRouter]) -> None:
+        """Note each platform's documented routes (those in the OpenAPI document)."""
+        for route in (route for router in routers for route in router.routes):
+            if not isinstance(route, APIRoute) or not route.include_in_schema:
+                continue
+            dialect = self.for_path(route.path)
+            if dialect is self.fallback:
+                continue
+            for method in sorted(route.methods or ()):
+                dialect.routes.append(f"{method} {route.path}")
+
     def install(self, app: FastAPI) -> None:
         async def on_http(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, StarletteHTTPException)
@@ -87,6 +107,10 @@ class DialectRegistry:
             response = dialect.http_error(request, exc.status_code, message)
             for name, value in (exc.headers or {}).items():
                 response.headers.setdefault(name, value)
+            if exc.status_code in (404, 405) and dialect.routes:
+                hints = nearest_routes(request.method, request.url.path, dialect.routes)
+                if hints:
+                    response.headers[NEAREST_ROUTES_HEADER] = ", ".join(hints)
             return response
 
         async def on_validation(request: Request, exc: Exception) -> Response:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,7 +22,7 @@ from mockrefund.core.orders import OrderState, load_state
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.woocommerce import render
 from mockrefund.platforms.woocommerce.auth import authenticate, check_permission
-from mockrefund.platforms.woocommerce.errors import CONTENT_TYPE, NO_ROUTE, NO_ROUTE_MESSAGE, fail
+from mockrefund.platforms.woocommerce.errors import CONTENT_TYPE, DIALECT, fail
 from mockrefund.platforms.woocommerce.fields import filter_fields
 from mockrefund.platforms.woocommerce.query import parse_query, php_truthy
 from mockrefund.web.body import BodyError, parse_json, read_body
@@ -279,7 +279,8 @@ async def dispatch(request: Request, rest: str = "") -> Response:
         if match and method in handlers:
             call = Call(request, scope, caller.store, params, match.groupdict())
             return await handlers[method](call)
-    raise fail(404, NO_ROUTE, NO_ROUTE_MESSAGE)
+    # Rendered as woocommerce_api_no_route, with the nearest routes named in a header.
+    raise HTTPException(404)
 
 
 def _index(request: Request) -> dict[str, Any]:
@@ -305,3 +306,13 @@ def _index(request: Request) -> dict[str, Any]:
 
 router.add_api_route("/wc-api/v3", dispatch, methods=METHODS, include_in_schema=False)
 router.add_api_route("/wc-api/v3/{rest:path}", dispatch, methods=METHODS, include_in_schema=False)
+
+DIALECT.routes.extend(
+    f"{method} /wc-api/v3{template}"
+    for template, methods in (
+        ("/orders/{order_id}/refunds", ("GET", "POST")),
+        ("/orders/{order_id}/refunds/{id}", ("GET", "PUT", "POST", "PATCH", "DELETE")),
+        ("/orders/{id}", ("GET",)),
+    )
+    for method in methods
+)
