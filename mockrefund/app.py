@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from mockrefund import __version__
+from mockrefund.admin.docs import OPENAPI_URL, install_docs
 from mockrefund.admin.routes import install as install_admin
 from mockrefund.config import Settings
 from mockrefund.core import sandboxes
@@ -41,9 +42,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version=__version__,
         summary="Sandbox server for the refund APIs of Kakaclo, SHOPLINE and WooCommerce.",
         lifespan=lifespan,
-        docs_url="/__admin/docs",
+        docs_url=None,  # served by admin.docs, from local files
         redoc_url=None,
-        openapi_url="/__admin/openapi.json",
+        openapi_url=OPENAPI_URL,
     )
     app.state.runtime = runtime
     registry = DialectRegistry(
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(SandboxRouting)
     install_admin(app)
+    install_docs(app)
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)
