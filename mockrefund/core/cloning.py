@@ -29,11 +29,7 @@ TABLES = [
 def clone(session: Session, source: str, target: str) -> None:
     """Copy the rows of sandbox `source` into sandbox `target` (which must be empty)."""
     tables = SQLModel.metadata.tables
-    offsets: dict[str, int] = {}
-    for name in TABLES:
-        table = tables[name]
-        if "id" in table.c and _is_integer_key(table):
-            offsets[name] = _offset(session, table, source)
+    offsets = _offsets(session, [tables[n] for n in TABLES if _is_integer_key(tables[n])], source)
     for name in TABLES:
         table = tables[name]
         columns = list(table.c)
@@ -52,13 +48,19 @@ def _is_integer_key(table: Table) -> bool:
     return [c.name for c in table.primary_key.columns] == ["id"]
 
 
-def _offset(session: Session, table: Table, source: str) -> int:
-    """How far the source's ids move so the copies land past every id in use."""
-    highest = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    lowest = session.execute(
-        select(func.coalesce(func.min(table.c.id), 0)).where(table.c.sandbox_id == source)
-    ).scalar_one()
-    return int(highest) - int(lowest) + 1
+def _offsets(session: Session, tables: list[Table], source: str) -> dict[str, int]:
+    """How far each table's source ids move so the copies land past every id in use:
+    one round trip for all tables (max over the table, min over the source's rows)."""
+    columns = []
+    for table in tables:
+        columns.append(select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery())
+        columns.append(
+            select(func.coalesce(func.min(table.c.id), 0))
+            .where(table.c.sandbox_id == source)
+            .scalar_subquery()
+        )
+    row = session.execute(select(*columns)).one()
+    return {table.name: int(row[2 * i]) - int(row[2 * i + 1]) + 1 for i, table in enumerate(tables)}
 
 
 def _shifted(column: Column[object], target: str, offsets: dict[str, int]) -> ColumnElement[object]:

@@ -79,7 +79,7 @@ class Store(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("sandbox_id", "platform", "handle"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     platform: str = Field(max_length=32)
     handle: str
     name: str = ""
@@ -93,7 +93,7 @@ class Credential(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("sandbox_id", "platform", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     store_id: int = Field(foreign_key="store.id")
     platform: str = Field(max_length=32)
     key: str
@@ -110,7 +110,7 @@ class Order(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     store_id: int = Field(foreign_key="store.id")
     ref: str
     number: str | None = None
@@ -143,7 +143,7 @@ class LineItem(SQLModel, table=True):
     __table_args__ = (Index("ix_lineitem_order", "order_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     order_id: int = Field(foreign_key="orders.id")
     ref: str
     sku: str = ""
@@ -166,7 +166,7 @@ class Payment(SQLModel, table=True):
     __table_args__ = (Index("ix_payment_order", "order_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     order_id: int = Field(foreign_key="orders.id")
     ref: str
     gateway: str = ""
@@ -185,7 +185,7 @@ class Refund(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     order_id: int = Field(foreign_key="orders.id")
     ref: str
     amount: Decimal = _money()
@@ -209,7 +209,7 @@ class RefundLine(SQLModel, table=True):
     __table_args__ = (Index("ix_refundline_refund", "refund_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     refund_id: int = Field(foreign_key="refund.id")
     line_item_id: int = Field(foreign_key="lineitem.id")
     ref: str = ""
@@ -227,7 +227,7 @@ class RefundTransaction(SQLModel, table=True):
     __table_args__ = (Index("ix_refundtx_refund", "refund_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     refund_id: int = Field(foreign_key="refund.id")
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
     ref: str = ""
@@ -240,10 +240,8 @@ class RefundTransaction(SQLModel, table=True):
 class ForcedOutcome(SQLModel, table=True):
     """A queued order from the control plane: the next matching refund ends so."""
 
-    __table_args__ = (Index("ix_forcedoutcome_sandbox", "sandbox_id"),)
-
     id: int | None = Field(default=None, primary_key=True)
-    sandbox_id: str = Field(max_length=64)
+    sandbox_id: str = Field(max_length=64, index=True)
     # Narrowing: a platform, and an order of it; None matches any.
     platform: str | None = None
     order_ref: str | None = None
