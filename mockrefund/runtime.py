@@ -25,6 +25,7 @@ from mockrefund.fixtures import FixtureError, FixtureSet, load_fixtures
 from mockrefund.fixtures.seed import seed
 
 TEMPLATE_PREFIX = "template:"
+SANDBOX_PREFIX = "sbx_"
 DEFAULT_FIXTURES = "default"
 
 
@@ -81,7 +82,21 @@ class Runtime:
         self.db.create_schema()
         self.db.check_schema_version()
         with self.db.write() as session:
-            self._build_template(session, DEFAULT_FIXTURES, self.fixture_set(DEFAULT_FIXTURES))
+            # Templates are rebuilt from the files at every start, so edits take effect
+            # for new sandboxes and resets (existing sandboxes keep their data).
+            named = session.execute(
+                select(col(Sandbox.fixtures)).where(
+                    col(Sandbox.id).like(TEMPLATE_PREFIX + "%"),
+                    # An inline set's template is named after its sandbox: not a file.
+                    col(Sandbox.fixtures).not_like(SANDBOX_PREFIX + "%"),
+                )
+            ).scalars()
+            for name in sorted({DEFAULT_FIXTURES, *named}):
+                try:
+                    fixtures = self.fixture_set(name)
+                except (UnknownFixtureSet, FixtureError):
+                    continue  # gone or broken now: its sandboxes keep the copy they have
+                self._build_template(session, name, fixtures)
             if session.get(Sandbox, sandboxes.DEFAULT_SANDBOX) is None:
                 self._create(
                     session,
@@ -113,7 +128,7 @@ class Runtime:
         seed_value: int | None = None,
         clock: ClockOptions = ClockOptions(),
     ) -> Sandbox:
-        sandbox_id = "sbx_" + secrets.token_urlsafe(18)
+        sandbox_id = SANDBOX_PREFIX + secrets.token_urlsafe(18)
         with self.db.write() as session:
             count = session.execute(
                 select(func.count())
@@ -136,7 +151,9 @@ class Runtime:
                 if session.get(Sandbox, TEMPLATE_PREFIX + name) is None:
                     self._build_template(session, name, self.fixture_set(name))
             seed_value = self.settings.seed if seed_value is None else seed_value
-            return self._create(session, sandbox_id, name, seed_value, clock)
+            sandbox = self._create(session, sandbox_id, name, seed_value, clock)
+        self.controls.of(sandbox_id)  # its journal records from the first request on
+        return sandbox
 
     def _create(
         self, session: Session, sandbox_id: str, fixtures: str, seed_value: int, clock: ClockOptions

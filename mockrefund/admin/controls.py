@@ -43,6 +43,11 @@ class Controls:
                 self._by_sandbox.move_to_end(sandbox_id)
             return controls
 
+    def get(self, sandbox_id: str) -> SandboxControls | None:
+        """The sandbox's controls if it has any yet (never creates them)."""
+        with self._lock:
+            return self._by_sandbox.get(sandbox_id)
+
     def forget(self, sandbox_id: str) -> None:
         with self._lock:
             self._by_sandbox.pop(sandbox_id, None)

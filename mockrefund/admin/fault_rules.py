@@ -89,7 +89,7 @@ class Faults:
         with self._lock:
             self._rules.clear()
 
-    def pick(self, method: str, path: str, platform: str) -> FaultRule | None:
+    def pick(self, method: str, path: str, platform: str) -> ActiveFault | None:
         """The first rule that matches and fires; counts it against its `times`."""
         with self._lock:
             for fault in self._rules:
@@ -107,5 +107,5 @@ class Faults:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._rules.remove(fault)
-                return rule
+                return fault
         return None

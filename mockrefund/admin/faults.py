@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
 from mockrefund.admin.fault_rules import FaultRule
@@ -12,6 +12,8 @@ router = APIRouter(tags=["faults"])
 
 
 class RateLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # only these platforms have published limits
+
     kakaclo: bool | None = None
     shopline: bool | None = None
 

@@ -23,8 +23,8 @@ from mockrefund.runtime import Runtime
 router = APIRouter(tags=["orders"])
 
 CANCELLED = {"kakaclo": "cancel", "shopline": "cancelled", "woocommerce": "cancelled"}
-# Paying moves a WooCommerce order from `pending` on; elsewhere the status is derived.
-PAID = {"woocommerce": "processing"}
+# Paying moves a WooCommerce order on from `pending` or `failed`; elsewhere it is derived.
+UNPAID_WORDS = {"woocommerce": ("pending", "failed")}
 ALL_SHIPPED = {"woocommerce": "completed"}
 
 
@@ -120,7 +120,7 @@ def pay(
 ) -> dict[str, Any]:  # fmt: skip
     shop = _store(runtime, sandbox_id, platform, store)
     state = order_changes.mark_paid(
-        runtime.db, shop, order_id, _now(runtime, sandbox_id), PAID.get(platform)
+        runtime.db, shop, order_id, _now(runtime, sandbox_id), UNPAID_WORDS.get(platform, ())
     )
     return _view(platform, shop, state)
 

@@ -1,9 +1,10 @@
 """The journal over HTTP: what clients sent to the emulated APIs, and what they got."""
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
 from mockrefund.admin.journal import Filter
@@ -21,7 +22,19 @@ def _filter(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Filter:
-    return Filter(platform, method, path, status, since, until)
+    if path is not None:
+        try:
+            re.compile(path)
+        except re.error as error:
+            raise HTTPException(400, f"path: not a regular expression: {error}") from None
+    return Filter(platform, method, path, status, _utc(since), _utc(until))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Journal times are wall-clock UTC; a time given without a zone is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 @router.get("/requests", summary="Recorded requests, oldest first")

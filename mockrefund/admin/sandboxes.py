@@ -12,6 +12,7 @@ from mockrefund.admin.clock import _aware
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.core.models import Credential, Sandbox, Store
+from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.fixtures.load import parse_fixture_data
 from mockrefund.runtime import TEMPLATE_PREFIX, ClockOptions, Runtime
 
@@ -110,7 +111,7 @@ def list_all(request: Request, runtime: RuntimeDep) -> Any:
         rows = session.exec(
             select(Sandbox)
             .where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
-            .order_by(col(Sandbox.created_at))
+            .order_by(col(Sandbox.id) != DEFAULT_SANDBOX, col(Sandbox.created_at))
         ).all()
     return [describe(request, runtime, sandbox) for sandbox in rows]
 

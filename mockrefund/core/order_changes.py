@@ -88,14 +88,21 @@ def cancel(
 
 
 def mark_paid(
-    db: Database, store: Store, order_ref: str, now: datetime, status: str | None
+    db: Database,
+    store: Store,
+    order_ref: str,
+    now: datetime,
+    unpaid_words: tuple[str, ...] = (),
+    paid_word: str = "processing",
 ) -> OrderState:
+    """Paid now; a status word that meant "unpaid" moves on to `paid_word`."""
     with db.write() as session:
         assert store.id is not None
         order = find_order(session, store.id, order_ref, lock=True)
         order.paid = True
         order.paid_at = now
-        return _changed(session, order, now, status)
+        moved = paid_word if order.status in unpaid_words else None
+        return _changed(session, order, now, moved)
 
 
 def set_gateway(

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from mockrefund.core import sandboxes
 from mockrefund.core.refunds import Lifecycle
 from mockrefund.runtime import Runtime
-from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
+from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY, SERVED_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,4 +39,5 @@ def open_scope(request: Request) -> Scope:
     sandbox_id = sandbox_id_of(request)
     now, sandbox = sandboxes.prepare(runtime.db, sandbox_id)
     sandboxes.touch(runtime.db, sandbox)
+    request.scope.setdefault("state", {})[SERVED_KEY] = True
     return Scope(runtime, sandbox_id, now, replace(runtime.life, seed=sandbox.seed))

@@ -22,6 +22,7 @@ from mockrefund.web.nearest import nearest_routes
 from mockrefund.web.responses import WireJSON
 
 NEAREST_ROUTES_HEADER = "X-Mockrefund-Nearest-Routes"
+FAULT_MESSAGE = "fault injected by the sandbox"
 
 
 class WireError(Exception):
@@ -60,6 +61,10 @@ class Dialect:
 
     def body_error(self, request: Request, error: BodyError) -> Response:
         return self.http_error(request, 413 if error.kind == "too_large" else 400, error.message)
+
+    def fault(self, request: Request, status: int) -> Response:
+        """An injected fault's answer: this status, in the platform's error format."""
+        return self.http_error(request, status, FAULT_MESSAGE)
 
 
 HTTP_REASONS = {

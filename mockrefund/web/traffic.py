@@ -18,10 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockrefund.admin.journal import Entry, headers_of, next_id, text_of
 from mockrefund.clock import wall_now
+from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import DialectRegistry
 from mockrefund.web.responses import WireJSON
-from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
+from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY, SERVED_KEY
 
 NEAREST_HEADER = "x-mockrefund-nearest-routes"
 
@@ -41,8 +42,9 @@ class Traffic:
             await self.app(scope, receive, send)
             return
 
-        state = scope.get("state", {})
-        controls = self.runtime.controls.of(state.get(SANDBOX_KEY, "default"))
+        state = scope.setdefault("state", {})
+        sandbox_id = state.get(SANDBOX_KEY, DEFAULT_SANDBOX)
+        controls = self.runtime.controls.get(sandbox_id)
         started = time.perf_counter()
         entry = Entry(
             id=next_id(),
@@ -76,11 +78,17 @@ class Traffic:
             await send(message)
 
         try:
-            rule = controls.faults.pick(entry.method, _unprefixed(scope), dialect.name)
-            if rule is None:
+            fault = (
+                controls.faults.pick(entry.method, scope["path"], dialect.name)
+                if controls
+                else None
+            )
+            if fault is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
-            entry.fault = 1
+            entry.fault = fault.id
+            rule = fault.rule
+            await _drain(recording_receive)  # so the journal shows what was sent
             if rule.latency_ms:
                 await asyncio.sleep(rule.latency_ms / 1000)
             if rule.drop:
@@ -89,21 +97,25 @@ class Traffic:
             if rule.status is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
-            request = Request(scope)
             if rule.body is not None:
                 response: Any = WireJSON(rule.body, rule.status)
             else:
-                response = dialect.http_error(request, rule.status, "fault injected by the sandbox")
+                response = dialect.fault(Request(scope), rule.status)
             await response(scope, recording_receive, recording_send)
         finally:
             entry.request_body = text_of(b"".join(body_parts))
             entry.response_body = text_of(b"".join(response_parts))
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            controls.journal.add(entry)
+            # Record for sandboxes that exist: made here, or served by this request.
+            if controls is not None or state.get(SERVED_KEY) or sandbox_id == DEFAULT_SANDBOX:
+                self.runtime.controls.of(sandbox_id).journal.add(entry)
 
 
-def _unprefixed(scope: Scope) -> str:
-    return str(scope["path"])
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _drop(receive: Callable[[], Awaitable[Message]]) -> None:

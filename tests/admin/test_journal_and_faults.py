@@ -182,3 +182,52 @@ def test_admin_endpoints_of_an_unknown_sandbox_are_404(client: TestClient) -> No
     response = client.get("/__admin/sandboxes/sbx_nope/requests")
     assert response.status_code == 404
     assert "does not exist" in response.json()["error"]
+
+
+def test_journal_times_without_a_zone_are_utc_and_bad_regexes_are_refused(
+    client: TestClient,
+) -> None:
+    client.get("/openapi/v2/order/orders", headers=AUTH)
+    assert client.get(
+        "/__admin/requests/count", params={"since": "2000-01-01T00:00:00"}
+    ).json() == {"count": 1}
+    refused = client.get("/__admin/requests", params={"path": "("})
+    assert refused.status_code == 400
+    assert "not a regular expression" in refused.json()["error"]
+
+
+def test_a_faulted_request_is_journalled_with_its_rule_and_body(client: TestClient) -> None:
+    rule = client.post("/__admin/faults", json={"status": 503, "times": 1}).json()
+    client.post(REFUND, json={"remark": "sent anyway"}, headers=AUTH)
+    (entry,) = client.get("/__admin/requests").json()["requests"]
+    assert entry["fault"] == rule["id"]
+    assert "sent anyway" in entry["request_body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "check"),
+    [
+        ("/wc-api/v3/orders/645/refunds", basic(), 503, lambda b: b["errors"][0]["code"] == "woocommerce_api_fault"),
+        ("/wc-api/v3/orders/645/refunds", basic(), 405, lambda b: b["errors"][0]["code"] == "woocommerce_api_fault"),
+        ("/openapi/v2/order/orders", AUTH, 401, lambda b: b["code"] == 30002),
+        ("/openapi/v2/order/orders", AUTH, 502, lambda b: b["code"] == 50200),
+        ("/admin/openapi/v20220901/orders.json", SHOPLINE, 502, lambda b: isinstance(b["errors"], str)),
+    ],
+)  # fmt: skip
+def test_a_fault_keeps_the_status_it_was_given(
+    client: TestClient, path: str, headers: dict[str, str], status: int, check: Any
+) -> None:
+    client.post("/__admin/faults", json={"status": status})
+    response = client.get(path, headers=headers)
+    assert response.status_code == status
+    assert check(response.json())
+
+
+def test_rate_limits_exist_only_for_kakaclo_and_shopline(client: TestClient) -> None:
+    assert client.put("/__admin/rate-limits", json={"woocommerce": True}).status_code == 400
+
+
+def test_requests_to_a_sandbox_that_does_not_exist_are_not_journalled(client: TestClient) -> None:
+    client.get("/sandboxes/sbx_made_up/openapi/v2/order/orders", headers=AUTH)
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    assert runtime.controls.get("sbx_made_up") is None

@@ -203,3 +203,13 @@ def test_shopline_reads_count_too(client: TestClient) -> None:
 )  # fmt: skip
 def test_bad_outcomes_are_refused(client: TestClient, body: dict[str, Any]) -> None:
     assert client.post("/__admin/outcomes", json=body).status_code == 400
+
+
+def test_paying_moves_only_an_unpaid_woocommerce_status(client: TestClient) -> None:
+    order = {
+        "id": 900, "status": "pending", "paid": False, "created_at": "2025-01-01T00:00:00Z",
+        "items": [{"id": 901, "quantity": 1, "price": "3.00"}],
+    }  # fmt: skip
+    client.post("/__admin/orders", json={"platform": "woocommerce", "order": order})
+    assert client.post("/__admin/orders/woocommerce/900/pay").json()["status"] == "processing"
+    assert client.post("/__admin/orders/woocommerce/702/pay").json()["status"] == "on-hold"

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from mockrefund.core import errors
 from mockrefund.web.body import BodyError
-from mockrefund.web.dialects import HTTP_REASONS, Dialect, WireError
+from mockrefund.web.dialects import FAULT_MESSAGE, HTTP_REASONS, Dialect, WireError
 from mockrefund.web.responses import WireJSON
 
 OK = 10000
@@ -52,6 +52,12 @@ ALL_CODES = [
     ORDER_PARTIALLY_SHIPPED, ORDER_CANCELLED, ORDER_UNPAID, NOTHING_TO_REFUND,
     ITEM_NOT_IN_ORDER, INVALID_QUANTITY, QUANTITY_TOO_LARGE, RATE_LIMITED, INTERNAL,
 ]  # fmt: skip
+
+
+FAULT_CODES = {
+    400: BAD_PARAMETER, 401: BAD_TOKEN, 404: NO_ROUTE, 405: METHOD_NOT_ALLOWED,
+    413: BODY_TOO_LARGE, 415: BAD_CONTENT_TYPE, 429: RATE_LIMITED, 500: INTERNAL,
+}  # fmt: skip
 
 
 def envelope(code: Code, message: str) -> Response:
@@ -113,6 +119,11 @@ class KakacloDialect(Dialect):
 
     def body_error(self, request: Request, error: BodyError) -> Response:
         return envelope(BODY_TOO_LARGE if error.kind == "too_large" else BAD_BODY, error.message)
+
+    def fault(self, request: Request, status: int) -> Response:
+        # The status as asked; the code of Kakaclo's table for it, or status x 100.
+        code = FAULT_CODES.get(status, Code(status * 100, status, "injected fault"))
+        return envelope(Code(code.code, status, code.meaning), FAULT_MESSAGE)
 
 
 DIALECT = KakacloDialect()

@@ -5,7 +5,7 @@ from starlette.responses import Response
 
 from mockrefund.core import errors
 from mockrefund.web.body import BodyError
-from mockrefund.web.dialects import Dialect, WireError
+from mockrefund.web.dialects import FAULT_MESSAGE, Dialect, WireError
 from mockrefund.web.responses import WireJSON
 
 CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -75,6 +75,11 @@ class WooCommerceDialect(Dialect):
         if status >= 500:
             return envelope(500, "woocommerce_api_internal_error", message)
         return envelope(status, "woocommerce_api_invalid_request", message)
+
+    def fault(self, request: Request, status: int) -> Response:
+        # The status as asked (WooCommerce's own mapping would turn many into 404 or 500).
+        code = "woocommerce_api_authentication_error" if status == 401 else "woocommerce_api_fault"
+        return envelope(status, code, FAULT_MESSAGE)
 
     def domain_error(self, request: Request, error: errors.DomainError) -> Response:
         return envelope(*_domain(error))
