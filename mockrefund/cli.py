@@ -132,10 +132,11 @@ def _serve(args: argparse.Namespace) -> int:
     except FixtureError as error:
         raise UsageProblem(f"{error}\n(fix the fixtures, or point --fixtures elsewhere)") from None
     _check_port_free(settings.host, settings.port)
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(
-            f"mockrefund: listening on {settings.host}, beyond this machine: anyone who can "
-            "reach it can read and change the sandboxes",
+            f"mockrefund: warning: listening on {settings.host}, beyond this machine, with no "
+            "admin token: anyone who can reach it can read and change every sandbox; set "
+            "MOCKREFUND_ADMIN_TOKEN",
             file=sys.stderr,
         )
 

@@ -46,6 +46,7 @@ server cannot be reached at all).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,9 +106,10 @@ def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 class _Http:
     """One connection pool, JSON in and out, admin errors raised as MockrefundError."""
 
-    def __init__(self, client: httpx.Client, root: str) -> None:
+    def __init__(self, client: httpx.Client, root: str, headers: Mapping[str, str]) -> None:
         self.client = client
         self.root = root
+        self.headers = dict(headers)
 
     def call(
         self,
@@ -120,7 +122,11 @@ class _Http:
     ) -> Any:
         try:
             response = self.client.request(
-                method, url, json=json, params=_drop_none(params or {}) or None
+                method,
+                url,
+                json=json,
+                params=_drop_none(params or {}) or None,
+                headers=self.headers,
             )
         except httpx.TransportError as error:
             raise MockrefundError(
@@ -137,12 +143,20 @@ class Server:
     """A running mockrefund server, reached at `url` (e.g. `http://127.0.0.1:8000`)."""
 
     def __init__(
-        self, url: str, *, timeout: float = 30.0, http: httpx.Client | None = None
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        http: httpx.Client | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._owns_client = http is None
+        # A server started with MOCKREFUND_ADMIN_TOKEN wants it on every admin call.
+        token = admin_token or os.environ.get("MOCKREFUND_ADMIN_TOKEN")
+        headers = {"X-Mockrefund-Admin-Token": token} if token else {}
         client = http or httpx.Client(timeout=timeout)
-        self._http = _Http(client, self.url)
+        self._http = _Http(client, self.url, headers)
 
     def __repr__(self) -> str:
         return f"Server({self.url!r})"

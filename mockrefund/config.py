@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     sandbox_ttl: Annotated[float, Field(gt=0)] = Field(
         3600.0, description="Wall seconds after which an unused sandbox is deleted."
     )
+    admin_token: str | None = Field(
+        None,
+        description="When set, every /__admin call but the health check must send it "
+        "(Authorization: Bearer TOKEN, or X-Mockrefund-Admin-Token: TOKEN).",
+    )
     journal_size: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         1000, description="Requests kept in each sandbox's journal (the oldest go first)."
     )

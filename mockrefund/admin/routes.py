@@ -6,19 +6,22 @@ for the default sandbox and at `/__admin/sandboxes/{sandbox_id}/...` for any oth
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import Response
 
 from mockrefund import __version__
 from mockrefund.admin import clock, faults, orders, outcomes, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
+from mockrefund.admin.guard import require_admin_token
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.fixtures import FixtureError
 from mockrefund.runtime import DefaultSandboxProtected, SandboxLimitReached, UnknownFixtureSet
 from mockrefund.web.responses import WireJSON
 
 ADMIN = "/__admin"
+# The health check answers anyone; everything else needs the admin token when one is set.
 router = APIRouter(prefix=ADMIN)
+guarded = APIRouter(dependencies=[Depends(require_admin_token)])
 
 
 @router.get("/health", tags=["server"], summary="Is the server up")
@@ -28,10 +31,11 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
-router.include_router(sandboxes.router)
+guarded.include_router(sandboxes.router)
 for prefix in ("", "/sandboxes/{sandbox_id}"):
     for part in (clock, orders, outcomes, requests, faults):
-        router.include_router(part.router, prefix=prefix)
+        guarded.include_router(part.router, prefix=prefix)
+router.include_router(guarded)
 
 
 def install(app: FastAPI) -> None:
