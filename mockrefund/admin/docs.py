@@ -13,11 +13,22 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
+
+from mockrefund.platforms.kakaclo import openapi as kakaclo_openapi
+from mockrefund.platforms.shopline import openapi as shopline_openapi
+from mockrefund.platforms.woocommerce import openapi as woocommerce_openapi
+from mockrefund.web.responses import WireJSON
 
 ADMIN = "/__admin"
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 OPENAPI_URL = f"{ADMIN}/openapi.json"
+# Each emulated API's own document, at /__admin/openapi/{platform}.json.
+PLATFORM_DOCUMENTS = {
+    "kakaclo": kakaclo_openapi.document,
+    "shopline": shopline_openapi.document,
+    "woocommerce": woocommerce_openapi.document,
+}
 
 
 def install_docs(app: FastAPI) -> None:
@@ -34,6 +45,13 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = admin_document  # type: ignore[method-assign]
+
+    @app.get(f"{ADMIN}/openapi/{{platform}}.json", include_in_schema=False)
+    async def platform_document(platform: str) -> Response:
+        build = PLATFORM_DOCUMENTS.get(platform)
+        if build is None:
+            return WireJSON({"error": f"no platform {platform!r}", "status": 404}, 404)
+        return WireJSON(build())
 
     @app.get(f"{ADMIN}/docs", include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
