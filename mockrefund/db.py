@@ -20,7 +20,7 @@ from mockrefund.core import models  # noqa: F401  (registers the tables)
 _WRITE = "mockrefund_write"
 
 # Bump when a table changes shape; an older database is then refused with advice.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaMismatch(RuntimeError):

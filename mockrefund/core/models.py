@@ -182,6 +182,8 @@ class Refund(SQLModel, table=True):
         Index("ix_refund_order", "order_id"),
         # The settling sweep: pending refunds of a sandbox, by due time.
         Index("ix_refund_due", "sandbox_id", "status", "settles_at"),
+        # A refund looked up by its platform id (Kakaclo's query takes a refund number).
+        Index("ix_refund_ref", "sandbox_id", "ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

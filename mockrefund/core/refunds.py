@@ -497,7 +497,11 @@ def find(session: Session, store: Store, refund_ref: str) -> tuple[Refund, Order
     row = session.exec(
         select(Refund, Order)
         .join(Order, Order.id == Refund.order_id)  # type: ignore[arg-type]
-        .where(Order.store_id == store.id, Refund.ref == refund_ref)
+        .where(
+            Refund.sandbox_id == store.sandbox_id,
+            Refund.ref == refund_ref,
+            Order.store_id == store.id,
+        )
     ).first()
     if row is None:
         raise errors.RefundNotFound(refund_ref)
