@@ -54,11 +54,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # The last added runs first: the sandbox is known before faults and the journal.
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(SandboxRouting)
-    install_admin(app)
-    install_docs(app)
+    # The emulated APIs first: routing tries routes in order, and they carry the load.
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)
+    install_admin(app)
+    install_docs(app)
     registry.collect_routes([kakaclo.router, shopline.router, woocommerce.router])
     return app
 

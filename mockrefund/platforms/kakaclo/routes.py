@@ -37,7 +37,7 @@ from mockrefund.web.responses import WireJSON
 from mockrefund.web.text import is_digits
 
 PLATFORM = "kakaclo"
-PREFIXES = ("/openapi/openapi/v2", "/openapi/openapi/v1", "/openapi/v2", "/openapi/v1")
+PREFIXES = ("/openapi/v2", "/openapi/openapi/v2", "/openapi/v1", "/openapi/openapi/v1")
 MAX_PAGE_SIZE = 250
 
 POLICY = RefundPolicy(
