@@ -1,0 +1,234 @@
+"""Benchmark mockrefund against WireMock and a bare ASGI app, in one run on one machine.
+
+    python bench/run.py [--orders N] [--duration S] [--out bench/RESULTS.md]
+
+Needs wrk, Java and the WireMock jar (it says how to install what is missing). Writes
+bench/RESULTS.md; see bench/README.md for what is measured and how.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from functools import partial
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import data
+import report
+import servers
+from sandboxes import time_sandboxes
+
+BENCH = Path(__file__).resolve().parent
+WRITES = ("kakaclo_create", "shopline_create")
+# The request that tells a server is up: any answer counts (order 0 need not exist).
+QUERY = data.REQUESTS["kakaclo_query"]
+PROBE = QUERY._replace(path=data.fill(QUERY.path, 0))
+INSTALL = {
+    "wrk": "apt-get install -y wrk",
+    "java": "apt-get install -y openjdk-17-jre-headless",
+    "WireMock": "npm install --prefix bench/.wiremock wiremock",
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def tools() -> tuple[str, str, Path]:
+    """wrk, java and the WireMock jar; or say how to install what is missing, and stop."""
+    wrk, java = shutil.which("wrk"), shutil.which("java")
+    jars = sorted(servers.WIREMOCK_JARS.glob("wiremock-standalone-*.jar"))
+    found = {"wrk": wrk, "java": java, "WireMock": jars[-1] if jars else None}
+    missing = [name for name, path in found.items() if path is None]
+    if missing:
+        lines = [f"  {name}: {INSTALL[name]}" for name in missing]
+        sys.exit("missing, install from the repository root with:\n" + "\n".join(lines))
+    return wrk, java, jars[-1]
+
+
+def load(
+    wrk: str, server: servers.Server, kind: str, connections: int, seconds: float,
+    first: int, count: int,
+) -> dict:  # fmt: skip
+    """One wrk run of request `kind` over orders first .. first+count-1; its JSON line."""
+    request = data.REQUESTS[kind]
+    threads = min(2, connections)
+    headers = [arg for item in request.headers.items() for arg in ("-H", ": ".join(item))]
+    command = [
+        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+        "--latency", *headers, "-s", str(BENCH / "load.lua"), server.url, "--",
+        request.method, request.path, request.body or "-", str(first), str(count), str(threads),
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def capture(server: servers.Server, i: int) -> list[dict]:
+    """Send each measured request once for generated order `i` and keep the answer, so
+    the peers can serve the same bytes on the same paths."""
+    answers = []
+    for request in data.REQUESTS.values():
+        body = data.fill(request.body, i).encode() if request.body else None
+        sent = urllib.request.Request(
+            server.url + data.fill(request.path, i), body, request.headers, method=request.method
+        )
+        try:
+            with urllib.request.urlopen(sent) as response:
+                status, headers, text = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, text = error.code, error.headers, error.read()
+        if status != 200:
+            sys.exit(f"capture: {request.method} {request.path} for order {i} answered {status}")
+        kept = {name: headers[name] for name in ("content-type", "traceid") if name in headers}
+        answers.append(
+            {"method": request.method, "path": servers.path_regex(request.path),
+             "status": status, "headers": kept, "body": text.decode()}
+        )  # fmt: skip
+    return answers
+
+
+def measure_load(args, wrk: str, java: str, jar: Path, tmp: Path, fixtures: Path) -> dict:
+    """Throughput, latency and peak memory of the three servers, each request kind run on
+    each server in turn so that a drift of the machine's speed hits all three alike."""
+    log("starting mockrefund on the realistic set (it seeds the database first)")
+    mock = servers.mockrefund(tmp / "realistic.db", fixtures)
+    figures = {"seed_realistic_s": mock.first_answer(PROBE)}
+    # The last generated order answers the capture; the load leaves it alone.
+    pool = args.orders - 1
+    canned, root = servers.write_canned(capture(mock, pool), tmp)
+    peers = [mock, servers.wiremock(java, jar, root), servers.bare(canned)]
+    try:
+        for peer in peers[1:]:
+            peer.first_answer(PROBE)
+        runs: dict = {}
+        for kind in data.REQUESTS:
+            for server in peers:
+                log(f"{kind} on {server.name}")
+                runs.setdefault(kind, {})[server.name] = load_kind(args, wrk, server, kind, pool)
+        figures["load"] = runs
+        figures["rss_mib"] = {server.name: server.peak_rss_mib() for server in peers}
+    finally:
+        for server in peers:
+            server.stop()
+    figures["canned"], figures["wiremock_root"] = canned, root
+    return figures
+
+
+def load_kind(args, wrk: str, server: servers.Server, kind: str, pool: int) -> dict:
+    """Warm-up, 32 connections, then 1 connection. Creates take each order once: every
+    run starts where the one before stopped; reads spread over all the orders."""
+    used, results = 0, {}
+    for name, connections, seconds in (
+        ("warm-up", 32, args.warmup),
+        ("c32", 32, args.duration),
+        ("c1", 1, args.latency_duration),
+    ):
+        first = used % pool if kind in WRITES else 0
+        results[name] = load(wrk, server, kind, connections, seconds, first, pool - first)
+        # wrk may send a request per connection past the count it reports.
+        used += results[name]["requests"] + connections
+        results[name]["wrapped"] = kind in WRITES and used > pool
+    return results
+
+
+def measure_startup(args, java: str, jar: Path, tmp: Path, canned: Path, root: Path) -> dict:
+    """Process start to first answer: mockrefund on the default fixtures with a new
+    database (a CI run's start), WireMock with the stubs, the bare app; interleaved."""
+    times: dict[str, list[float]] = {}
+    for run in range(args.startup_runs):
+        log(f"startup run {run + 1} of {args.startup_runs}")
+        # One at a time: a Server starts its process as it is made.
+        for start in (
+            partial(servers.mockrefund, tmp / f"startup{run}.db"),
+            partial(servers.wiremock, java, jar, root),
+            partial(servers.bare, canned),
+        ):
+            server = start()
+            times.setdefault(server.name, []).append(server.first_answer(PROBE))
+            server.stop()
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def measure_sandboxes(args, tmp: Path) -> dict:
+    """Sandbox create and reset over HTTP on the default fixtures (bench/sandboxes.py)."""
+    log(f"sandboxes: {args.sandbox_runs} creates and resets")
+    server = servers.mockrefund(tmp / "sandboxes.db")
+    try:
+        server.first_answer(PROBE)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            creates, resets = time_sandboxes(http, args.sandbox_runs)
+    finally:
+        server.stop()
+    return {"create_ms": statistics.median(creates), "reset_ms": statistics.median(resets)}
+
+
+def measure_growth(args, wrk: str, tmp: Path, sets: dict[str, tuple[int, Path]]) -> dict:
+    """Kakaclo query and create latency at 1 connection with few and many orders."""
+    figures = {}
+    for name, (orders, fixtures) in sets.items():
+        log(f"growth: {orders} Kakaclo orders (seeding)")
+        server = servers.mockrefund(tmp / f"{name}.db", fixtures)
+        try:
+            figures[name] = {"orders": orders, "seed_s": server.first_answer(PROBE, limit=1800)}
+            # The warm-up uses the last 100 orders, the measure the others: a create
+            # measured is a first refund of its order, as in the main table.
+            kept = orders - 100
+            for kind in ("kakaclo_query", "kakaclo_create"):
+                load(wrk, server, kind, 1, 1, kept, 100)
+                figures[name][kind] = load(wrk, server, kind, 1, args.latency_duration, 0, kept)
+        finally:
+            server.stop()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    option = parser.add_argument
+    option("--orders", type=int, default=5000, help="generated orders per platform")
+    option("--duration", type=float, default=10, help="seconds of each 32-connection run")
+    option("--latency-duration", type=float, default=5, help="seconds of each 1-connection run")
+    option("--warmup", type=float, default=2, help="seconds of load before each measure")
+    option("--startup-runs", type=int, default=5)
+    option("--sandbox-runs", type=int, default=100)
+    option("--small", type=int, default=1_000, help="Kakaclo orders of the small growth set")
+    option("--big", type=int, default=100_000, help="Kakaclo orders of the big growth set")
+    option("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    wrk, java, jar = tools()
+    began = time.perf_counter()
+    figures: dict = {"args": args, "machine": report.machine(java, wrk, jar)}
+    figures["load_before"] = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="mockrefund-bench-") as folder:
+        tmp = Path(folder)
+        log(f"writing fixtures: {args.orders} orders per platform; {args.small} and {args.big}")
+        realistic = data.write_fixtures(tmp / "realistic", args.orders)
+        small = data.write_fixtures(tmp / "small", args.small, ("kakaclo",))
+        big = data.write_fixtures(tmp / "big", args.big, ("kakaclo",))
+        figures |= measure_load(args, wrk, java, jar, tmp, realistic)
+        figures["startup"] = measure_startup(
+            args, java, jar, tmp, figures["canned"], figures["wiremock_root"]
+        )
+        figures["sandboxes"] = measure_sandboxes(args, tmp)
+        sets = {"small": (args.small, small), "big": (args.big, big)}
+        figures["growth"] = measure_growth(args, wrk, tmp, sets)
+    figures["total_s"] = time.perf_counter() - began
+    figures["load_after"] = os.getloadavg()[0]
+    args.out.write_text(report.render(figures))
+    log(f"done in {figures['total_s']:.0f} s; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Start the three servers the benchmark compares, and read what they used.
+
+Each is started as the process that serves (no shell or launcher in between), so its
+start time and its peak memory are its own.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from data import Request
+
+BENCH = Path(__file__).resolve().parent
+WIREMOCK_JARS = BENCH / ".wiremock" / "node_modules" / "wiremock" / "build"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def path_regex(template: str) -> str:
+    # One regex for Python (the bare app) and Java (WireMock): both read `\/`, `\.`, `\-`
+    # and `[0-9]{7}` alike.
+    return re.escape(template).replace(re.escape("{i}"), "[0-9]{7}")
+
+
+class Server:
+    """A running server: its process, its URL, and when it was started."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None):
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [part.replace("{port}", str(self.port)) for part in command]
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+
+    def first_answer(self, probe: Request, limit: float = 600) -> float:
+        """Seconds from process start until `probe` is answered (any HTTP status counts:
+        the server is up and routing)."""
+        request = urllib.request.Request(
+            self.url + probe.path, method=probe.method, headers=probe.headers
+        )
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5):
+                    return time.perf_counter() - self.started
+            except urllib.error.HTTPError:
+                return time.perf_counter() - self.started
+            except OSError:
+                if self.process.poll() is not None:
+                    error = self.process.stderr.read().decode(errors="replace")
+                    sys.exit(f"{self.name} exited before answering:\n{error}")
+                if time.perf_counter() - self.started > limit:
+                    self.stop()
+                    sys.exit(f"{self.name} did not answer within {limit:.0f} s")
+                time.sleep(0.005)
+
+    def peak_rss_mib(self) -> float:
+        """The process's peak resident memory so far (the kernel's VmHWM)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+        return kib / 1024
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def mockrefund(db: Path, fixtures: Path | None = None) -> Server:
+    command = [sys.executable, "-m", "mockrefund", "serve", "--port", "{port}", "--db", str(db),
+               "--log-level", "warning"]  # fmt: skip
+    if fixtures is not None:
+        command += ["--fixtures", str(fixtures)]
+    return Server("mockrefund", command)
+
+
+def wiremock(java: str, jar: Path, root: Path) -> Server:
+    # The request journal is off: WireMock's own advice for load, and it keeps WireMock's
+    # memory flat (leaving it on would flatter our memory ratio).
+    return Server("WireMock", [java, "-jar", str(jar), "--port", "{port}",
+                               "--bind-address", "127.0.0.1", "--root-dir", str(root),
+                               "--no-request-journal", "--disable-banner"])  # fmt: skip
+
+
+def bare(canned: Path) -> Server:
+    return Server(
+        "bare ASGI",
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "bare_app:app",
+         "--port", "{port}", "--loop", "uvloop", "--http", "httptools", "--lifespan", "off",
+         "--log-level", "warning", "--no-access-log"],
+        env=os.environ | {"BENCH_CANNED": str(canned)},
+    )  # fmt: skip
+
+
+def write_canned(answers: list[dict], folder: Path) -> tuple[Path, Path]:
+    """Write the captured answers for the bare app (a JSON list) and as WireMock stub
+    mappings (root/mappings/*.json); return (canned file, WireMock root)."""
+    canned = folder / "canned.json"
+    canned.write_text(json.dumps(answers))
+    mappings = folder / "wiremock" / "mappings"
+    mappings.mkdir(parents=True, exist_ok=True)
+    for number, answer in enumerate(answers):
+        stub = {
+            "request": {"method": answer["method"], "urlPathPattern": answer["path"]},
+            "response": {
+                "status": answer["status"],
+                "headers": answer["headers"],
+                "body": answer["body"],
+            },
+        }
+        (mappings / f"{number}.json").write_text(json.dumps(stub))
+    return canned, folder / "wiremock"
