@@ -6,6 +6,7 @@ a crash; size is bounded before anything is parsed.
 """
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +16,12 @@ from mockrefund.web.text import is_digits
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 64
+# Far beyond any amount or count, far below what makes validation slow: checking that
+# 1e-999999999 or a 500,000-digit fraction is (not) a whole number takes minutes of CPU.
+MAX_NUMBER_DIGITS = 1000
+MAX_NUMBER_EXPONENT = 1000
+# A \uD800-\uDFFF escape: valid JSON, but alone it is no character, and cannot be stored.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class BodyError(ValueError):
@@ -42,9 +49,16 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 def _parse_decimal(text: str) -> Decimal:
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:  # pragma: no cover - json only hands over valid numbers
         raise BodyError("invalid_json", f"{text} is not a number") from None
+    if (
+        len(number.as_tuple().digits) > MAX_NUMBER_DIGITS
+        or abs(number.adjusted()) > MAX_NUMBER_EXPONENT
+    ):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise BodyError("invalid_json", f"the number {shown} is out of range")
+    return number
 
 
 def _reject_constant(name: str) -> Any:
@@ -59,7 +73,7 @@ def parse_json(raw: bytes) -> Any:
     if _depth_exceeds(text, MAX_DEPTH):
         raise BodyError("too_deep", f"the JSON is nested more than {MAX_DEPTH} levels deep")
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_float=_parse_decimal,
             parse_int=int,
@@ -73,6 +87,25 @@ def parse_json(raw: bytes) -> Any:
         if isinstance(error, BodyError):
             raise
         raise BodyError("invalid_json", f"the request body is not valid JSON ({error})") from None
+    if _SURROGATE_ESCAPE.search(text) and not _is_text(data):
+        raise BodyError("invalid_utf8", "the request body holds an unpaired UTF-16 surrogate")
+    return data
+
+
+def _is_text(value: Any) -> bool:
+    """Every string (keys included) is encodable: paired surrogate escapes make one
+    character, a lone one makes none."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_text(k) and _is_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_text(item) for item in value)
+    return True
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:

@@ -81,7 +81,16 @@ class OrderFilter:
         ):
             return False
         ref = state.order.ref
-        return self.since_id is None or (is_digits(ref) and int(ref) > int(self.since_id))
+        return self.since_id is None or (
+            is_digits(ref) and _as_number(ref) > _as_number(self.since_id)
+        )
+
+
+def _as_number(digits: str) -> tuple[int, str]:
+    """A digit string's order as a number, without int(): since_id may be 10,000 digits,
+    past the 4,300 that int() takes."""
+    significant = digits.lstrip("0")
+    return len(significant), significant
 
 
 def encode_cursor(filters: OrderFilter, offset: int) -> str:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from mockrefund.core import refunds
 from mockrefund.core.models import Store
+from mockrefund.core.money import round_cents
 from mockrefund.core.orders import OrderState, load_state
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.woocommerce import render
@@ -43,6 +44,9 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 REFUND_ERROR = "woocommerce_api_invalid_order_refund"
 REFUND_ID_ERROR = "woocommerce_api_invalid_order_refund_id"
 MISSING_DATA = "woocommerce_api_missing_order_refund_data"
+# More money or units than any order holds, yet small enough to add, round and store
+# (money is kept in 1/10000 units in a 64-bit column).
+MAX_NUMBER = Decimal("1e14")
 
 router = APIRouter()
 
@@ -119,7 +123,11 @@ def _decimal(value: Any) -> Decimal | None:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return amount if amount.is_finite() else None
+    if not amount.is_finite():
+        return None
+    # 1e309 or "1e999999999" is a number too, just past any order: capped, so that the
+    # rules refuse it as too much instead of Decimal overflowing on it.
+    return max(min(amount, MAX_NUMBER), -MAX_NUMBER)
 
 
 async def list_refunds(call: Call) -> Response:
@@ -170,8 +178,9 @@ async def create_refund(call: Call) -> Response:
 
 
 def _cents(amount: Decimal) -> Decimal:
-    # WooCommerce keeps refund amounts to the store's decimals (2 by default).
-    return amount.quantize(Decimal("0.01"))
+    # WooCommerce keeps refund amounts to the store's decimals (2 by default), rounding
+    # half up as PHP's round() does (0.005 is 0.01).
+    return round_cents(amount)
 
 
 def _line_requests(raw: Any) -> list[LineRequest]:
@@ -192,7 +201,11 @@ def _line_requests(raw: Any) -> list[LineRequest]:
         )
         if not quantity and not total and not tax:
             continue
-        if total < 0 or tax < 0 or quantity < 0 or quantity != int(quantity):
+        if (
+            min(total, tax, quantity) < 0
+            or max(total, tax, quantity) >= MAX_NUMBER  # beyond what a line can store
+            or quantity != int(quantity)
+        ):
             raise fail(400, REFUND_ERROR, f"Invalid refund line for order item {item_id}.")
         lines.append(
             LineRequest(
