@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
 from mockrefund.admin.journal import Filter
@@ -37,39 +37,23 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+# The query parameters `_filter` takes, as one dependency shared by both reads.
+FilterDep = Annotated[Filter, Depends(_filter)]
+
+
 @router.get("/requests", summary="Recorded requests, oldest first")
 def list_requests(
     runtime: RuntimeDep,
     sandbox_id: SandboxDep,
-    platform: str | None = None,
-    method: str | None = None,
-    path: Annotated[
-        str | None, Query(description="Regular expression searched in the path")
-    ] = None,
-    status: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    where: FilterDep,
     limit: Annotated[int | None, Query(ge=1, description="Only the newest N")] = None,
 ) -> dict[str, Any]:
-    where = _filter(platform, method, path, status, since, until)
     entries = runtime.controls.of(sandbox_id).journal.select(where, limit)
     return {"requests": [entry.view() for entry in entries]}
 
 
 @router.get("/requests/count", summary="How many recorded requests match")
-def count_requests(
-    runtime: RuntimeDep,
-    sandbox_id: SandboxDep,
-    platform: str | None = None,
-    method: str | None = None,
-    path: Annotated[
-        str | None, Query(description="Regular expression searched in the path")
-    ] = None,
-    status: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[str, int]:
-    where = _filter(platform, method, path, status, since, until)
+def count_requests(runtime: RuntimeDep, sandbox_id: SandboxDep, where: FilterDep) -> dict[str, int]:
     return {"count": runtime.controls.of(sandbox_id).journal.count(where)}
 
 
