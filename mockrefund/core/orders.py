@@ -225,6 +225,8 @@ class OrderQuery:
     updated_to: datetime | None = None
     offset: int = 0
     limit: int = 50
+    # Further conditions a platform translates from its own query words.
+    where: tuple[ColumnElement[bool], ...] = ()
 
 
 def list_orders(session: Session, store_id: int, query: OrderQuery) -> tuple[list[OrderState], int]:
@@ -240,6 +242,7 @@ def list_orders(session: Session, store_id: int, query: OrderQuery) -> tuple[lis
         conditions.append(col(Order.updated_at) >= query.updated_from)
     if query.updated_to is not None:
         conditions.append(col(Order.updated_at) <= query.updated_to)
+    conditions.extend(query.where)
     total = session.exec(select(func.count()).select_from(Order).where(*conditions)).one()
     rows = session.exec(
         select(Order)

@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlmodel import col
+
+from mockrefund.core.models import Order
 from mockrefund.core.orders import OrderState
 from mockrefund.platforms.shopline import render
 from mockrefund.web.text import is_digits
@@ -68,6 +72,30 @@ class OrderFilter:
         if since_id is not None and not is_digits(since_id):
             raise BadQuery("since_id must be an order id")
         return cls(ids, status, financial, fulfillment, since_id)
+
+    @property
+    def derived(self) -> bool:
+        """Filters on states derived from refunds and shipments (not columns of the order)."""
+        return self.financial_status != "any" or self.fulfillment_status != "any"
+
+    def conditions(self) -> tuple[ColumnElement[bool], ...]:
+        """The status and since_id filters in SQL, so a page loads only its own orders."""
+        found: list[ColumnElement[bool]] = []
+        if self.status != "any":
+            word = func.coalesce(
+                func.nullif(col(Order.status), ""),
+                case((col(Order.cancelled), "cancelled"), else_="open"),
+            )
+            found.append(word == self.status)
+        if self.since_id is not None:
+            # Ids are digit strings longer than 64-bit integers: longer is larger, and at
+            # equal length the text compares as the number does.
+            since = self.since_id.lstrip("0") or "0"
+            length = func.length(col(Order.ref))
+            found.append(
+                or_(length > len(since), and_(length == len(since), col(Order.ref) > since))
+            )
+        return tuple(found)
 
     def matches(self, state: OrderState) -> bool:
         if self.status != "any" and render.order_status(state) != self.status:
