@@ -11,7 +11,7 @@ from typing import Any
 from mockrefund.core.models import RefundStatus
 from mockrefund.core.money import ZERO, fmt4
 from mockrefund.core.orders import LineState, OrderState, RefundState
-from mockrefund.web.text import is_digits
+from mockrefund.web.text import is_digits, utc_z
 
 NULL = "NULL"
 
@@ -22,8 +22,7 @@ REFUND_STATUS = {
 }
 
 
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = utc_z
 
 
 def refund_number(ref: str) -> int | str:

@@ -34,7 +34,7 @@ from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope
 from mockrefund.web.ratelimit import admitted
 from mockrefund.web.responses import WireJSON
-from mockrefund.web.text import is_digits
+from mockrefund.web.text import first_problem, is_digits
 
 PLATFORM = "kakaclo"
 PREFIXES = ("/openapi/v2", "/openapi/openapi/v2", "/openapi/v1", "/openapi/openapi/v1")
@@ -93,15 +93,7 @@ async def refund_body(request: Request) -> RefundBody:
     try:
         return RefundBody.model_validate(data)
     except ValidationError as error:
-        raise fail(BAD_PARAMETER, describe(error)) from None
-
-
-def describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ""
-    for part in first["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    return f"{where or 'body'}: {first['msg']}"
+        raise fail(BAD_PARAMETER, first_problem(error)) from None
 
 
 async def create_refund(order_id: str, request: Request) -> Response:

@@ -21,11 +21,11 @@ from mockrefund.core.refunds import IdScheme, RefundPolicy
 from mockrefund.platforms.shopline import commands, listing, ratelimit, render
 from mockrefund.platforms.shopline.auth import authenticate
 from mockrefund.platforms.shopline.errors import fail
-from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody, describe
+from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody
 from mockrefund.platforms.shopline.trace import reply
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope, original_path
-from mockrefund.web.text import is_digits
+from mockrefund.web.text import first_problem, is_digits
 
 BASE = "/admin/openapi/{version}"
 VERSION = re.compile(r"^v\d{8}$")
@@ -84,7 +84,7 @@ async def read_json(request: Request, model: type[Body]) -> Body:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise fail(400, describe(error)) from None
+        raise fail(400, first_problem(error)) from None
 
 
 def _order_state(scope: Scope, store: Store, order_id: str) -> OrderState:

@@ -7,7 +7,7 @@ strings, kept as text. Unknown fields are ignored, as SHOPLINE's Java services d
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 LineType = Literal["Unshipped", "Returned", "Shipped"]
 
@@ -104,12 +104,3 @@ class CalculateBody(WireModel):
     currency: Currency | None = None
     refund_line_items: list[CalculateLineBody] | None = None
     shipping: ShippingBody | None = None
-
-
-def describe(error: ValidationError) -> str:
-    """The first problem, as `refund_line_items[0].quantity: Field required`."""
-    first = error.errors()[0]
-    where = ""
-    for part in first["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    return f"{where or 'body'}: {first['msg']}"

@@ -1,17 +1,14 @@
 """Refunds and orders in the legacy v3 shape: money as 2-decimal strings, UTC `...Z` times."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from mockrefund.core.models import LineItem
 from mockrefund.core.money import ZERO, fmt2
 from mockrefund.core.orders import LineState, OrderState, RefundState
-from mockrefund.web.text import is_digits
+from mockrefund.web.text import is_digits, utc_z
 
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = utc_z
 
 
 def _int_or_text(value: str | None) -> int | str | None:
