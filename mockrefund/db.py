@@ -16,6 +16,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from mockrefund.core import models  # noqa: F401  (registers the tables)
+from mockrefund.readcache import FileVersion, ReadCache, WriteCounter
 
 _WRITE = "mockrefund_write"
 
@@ -39,12 +40,16 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url)
+        self._writes = WriteCounter()
+        self.cache = _make_cache(self.engine, self._writes)
 
     def create_schema(self) -> None:
         SQLModel.metadata.create_all(self.engine)
+        self._writes.bump()
 
     def drop_schema(self) -> None:
         SQLModel.metadata.drop_all(self.engine)
+        self._writes.bump()
 
     def check_schema_version(self) -> None:
         """Stamp a new database; refuse one written by a mockrefund with other tables."""
@@ -77,9 +82,22 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+                finally:
+                    self._writes.bump()
 
     def dispose(self) -> None:
+        self.cache.close()
         self.engine.dispose()
+
+
+def _make_cache(engine: Engine, writes: WriteCounter) -> ReadCache:
+    """On for SQLite, where a version of the data is cheap to read; off elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return ReadCache(writes, None, enabled=False)
+    path = engine.url.database
+    if not path or path == ":memory:":
+        return ReadCache(writes, None, enabled=True)
+    return ReadCache(writes, FileVersion(path), enabled=True)
 
 
 def _make_engine(url: str) -> Engine:

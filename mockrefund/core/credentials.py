@@ -3,6 +3,7 @@
 from sqlmodel import Session, select
 
 from mockrefund.core.models import Credential, Store
+from mockrefund.db import Database
 
 
 def find(
@@ -18,3 +19,15 @@ def find(
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def lookup(
+    db: Database, sandbox_id: str, platform: str, key: str
+) -> tuple[Credential, Store] | None:
+    """`find` in a read of its own, answered from the read cache while nothing changed."""
+
+    def load() -> tuple[Credential, Store] | None:
+        with db.read() as session:
+            return find(session, sandbox_id, platform, key)
+
+    return db.cache.get(("credential", sandbox_id, platform, key), load)

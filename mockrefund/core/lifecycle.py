@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from mockrefund.core.models import ForcedOutcome, Order, Refund, RefundStatus
@@ -127,20 +127,16 @@ def settle_due(session: Session, sandbox_id: str, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def has_due(session: Session, sandbox_id: str, now: datetime) -> bool:
-    """Cheap indexed probe, so reads take the write lock only when there is work."""
-    return (
-        session.exec(
-            select(Refund.id)
-            .where(
-                Refund.sandbox_id == sandbox_id,
-                Refund.status == RefundStatus.PENDING,
-                col(Refund.settles_at) <= now,
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
+def next_due(session: Session, sandbox_id: str) -> datetime | None:
+    """When the sandbox's next scheduled transition is due; None when none waits.
+
+    One indexed probe, so that reads take the write lock only when there is work.
+    """
+    return session.exec(
+        select(func.min(Refund.settles_at)).where(
+            Refund.sandbox_id == sandbox_id, Refund.status == RefundStatus.PENDING
+        )
+    ).one()
 
 
 def sandboxes_with_pending(session: Session) -> list[str]:

@@ -23,6 +23,7 @@ from mockrefund.core.models import (
     RefundTransaction,
 )
 from mockrefund.core.money import ZERO
+from mockrefund.db import Database
 
 
 @dataclass
@@ -146,6 +147,17 @@ def find_order(session: Session, store_id: int, order_ref: str, lock: bool = Fal
 def load_state(session: Session, store_id: int, order_ref: str, lock: bool = False) -> OrderState:
     order = find_order(session, store_id, order_ref, lock=lock)
     return load_states(session, [order])[0]
+
+
+def cached_state(db: Database, store_id: int, order_ref: str) -> OrderState:
+    """`load_state` in a read of its own, answered from the read cache while nothing
+    changed. The state is shared: read it, never change it."""
+
+    def load() -> OrderState:
+        with db.read() as session:
+            return load_state(session, store_id, order_ref)
+
+    return db.cache.get(("order", store_id, order_ref), load)
 
 
 def load_states(session: Session, orders: Sequence[Order]) -> list[OrderState]:

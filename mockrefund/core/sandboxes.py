@@ -84,14 +84,18 @@ def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
     the final state, whether or not the background sweep has passed yet. It is cheap
     when nothing is due: one indexed probe.
     """
-    with db.read() as session:
-        sandbox = get(session, sandbox_id)
-        moment = clock_of(sandbox).now(wall_now())
-        due = lifecycle.has_due(session, sandbox_id, moment)
-    if due:
+    sandbox, next_due = db.cache.get(("sandbox", sandbox_id), lambda: _load(db, sandbox_id))
+    moment = clock_of(sandbox).now(wall_now())
+    if next_due is not None and next_due <= moment:
         with db.write() as session:
             lifecycle.settle_due(session, sandbox_id, moment)
     return moment, sandbox
+
+
+def _load(db: Database, sandbox_id: str) -> tuple[Sandbox, datetime | None]:
+    """The sandbox and when its next scheduled transition is due (None: none waits)."""
+    with db.read() as session:
+        return get(session, sandbox_id), lifecycle.next_due(session, sandbox_id)
 
 
 def settle_all(db: Database) -> None:

@@ -15,7 +15,13 @@ from starlette.responses import Response
 from mockrefund.core import credentials, lifecycle, refunds
 from mockrefund.core.errors import OrderNotFound, RefundNotFound
 from mockrefund.core.models import Store
-from mockrefund.core.orders import OrderQuery, OrderState, list_orders, load_state, load_states
+from mockrefund.core.orders import (
+    OrderQuery,
+    OrderState,
+    cached_state,
+    list_orders,
+    load_states,
+)
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
 from mockrefund.platforms.kakaclo.errors import (
@@ -64,8 +70,7 @@ def authenticate(request: Request, scope: Scope) -> Store:
         raise fail(NO_TOKEN, "missing access token: send Authorization: Bearer <token>")
     if scheme.lower() != "bearer" or not token:
         raise fail(NO_TOKEN, "the Authorization header must be 'Bearer <token>'")
-    with scope.runtime.db.read() as session:
-        found = credentials.find(session, scope.sandbox_id, PLATFORM, token)
+    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, token)
     if found is None:
         raise fail(BAD_TOKEN, "invalid access token")
     credential, store = found
@@ -156,15 +161,16 @@ async def query_refund(order_id: str, request: Request) -> Response:
 def _refunds_queried(scope: Scope, store: Store, order_id: str) -> tuple[OrderState, int | None]:
     """The order named, or the order of the refund named (and that refund's id)."""
     assert store.id is not None
+    try:
+        return cached_state(scope.runtime.db, store.id, order_id), None
+    except OrderNotFound:
+        pass
     with scope.runtime.db.read() as session:
         try:
-            return load_state(session, store.id, order_id), None
-        except OrderNotFound:
-            try:
-                refund, order = refunds.find(session, store, order_id)
-            except RefundNotFound:
-                raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
-            return load_states(session, [order])[0], refund.id
+            refund, order = refunds.find(session, store, order_id)
+        except RefundNotFound:
+            raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
+        return load_states(session, [order])[0], refund.id
 
 
 async def list_orders_route(request: Request) -> Response:

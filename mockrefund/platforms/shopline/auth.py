@@ -9,7 +9,7 @@ stores, so a mock served as `mockrefund.internal` keeps working with any token.
 import ipaddress
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.requests import Request
 
 from mockrefund.core import credentials
@@ -23,19 +23,18 @@ HANDLE_DOMAINS = ("localhost", "myshopline.com")
 
 def authenticate(request: Request, scope: Scope) -> Store:
     token = bearer_token(request.headers.get("authorization", ""))
-    with scope.runtime.db.read() as session:
-        found = credentials.find(session, scope.sandbox_id, PLATFORM, token)
-        if found is None:
-            raise fail(401, "access token is invalid")
-        credential, store = found
-        if credential.expires_at is not None and credential.expires_at <= scope.now:
-            raise fail(401, "access token has expired")
-        split = split_host(request.headers.get("host", ""))
-        if split is not None:
-            handle, domain = split
-            names_a_store = domain in HANDLE_DOMAINS or _is_store(session, scope, handle)
-            if names_a_store and handle != store.handle.lower():
-                raise fail(401, f"access token does not belong to the store {handle}")
+    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, token)
+    if found is None:
+        raise fail(401, "access token is invalid")
+    credential, store = found
+    if credential.expires_at is not None and credential.expires_at <= scope.now:
+        raise fail(401, "access token has expired")
+    split = split_host(request.headers.get("host", ""))
+    if split is not None:
+        handle, domain = split
+        names_a_store = domain in HANDLE_DOMAINS or _is_store(scope, handle)
+        if names_a_store and handle != store.handle.lower():
+            raise fail(401, f"access token does not belong to the store {handle}")
     return store
 
 
@@ -66,14 +65,18 @@ def split_host(host: str) -> tuple[str, str] | None:
     return first, rest
 
 
-def _is_store(session: Session, scope: Scope, handle: str) -> bool:
-    return (
-        session.exec(
-            select(Store.id).where(
-                Store.sandbox_id == scope.sandbox_id,
-                Store.platform == PLATFORM,
-                func.lower(Store.handle) == handle.lower(),
-            )
-        ).first()
-        is not None
-    )
+def _is_store(scope: Scope, handle: str) -> bool:
+    """Whether `handle` is a SHOPLINE store of the sandbox (so the Host names a store)."""
+
+    def load() -> bool:
+        with scope.runtime.db.read() as session:
+            found = session.exec(
+                select(Store.id).where(
+                    Store.sandbox_id == scope.sandbox_id,
+                    Store.platform == PLATFORM,
+                    func.lower(Store.handle) == handle.lower(),
+                )
+            ).first()
+        return found is not None
+
+    return scope.runtime.db.cache.get(("shopline-store", scope.sandbox_id, handle.lower()), load)

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from mockrefund.core import lifecycle, refunds
 from mockrefund.core.errors import RefundNotFound
 from mockrefund.core.models import Store
-from mockrefund.core.orders import OrderQuery, OrderState, list_orders, load_state
+from mockrefund.core.orders import OrderQuery, OrderState, cached_state, list_orders
 from mockrefund.core.refunds import IdScheme, RefundPolicy
 from mockrefund.platforms.shopline import commands, listing, ratelimit, render
 from mockrefund.platforms.shopline.auth import authenticate
@@ -89,8 +89,7 @@ async def read_json(request: Request, model: type[Body]) -> Body:
 
 def _order_state(scope: Scope, store: Store, order_id: str) -> OrderState:
     assert store.id is not None
-    with scope.runtime.db.read() as session:
-        return load_state(session, store.id, order_id)
+    return cached_state(scope.runtime.db, store.id, order_id)
 
 
 def _limit(request: Request, maximum: int) -> int:

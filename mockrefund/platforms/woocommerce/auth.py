@@ -117,8 +117,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 def _lookup(scope: Scope, key: str) -> Caller | None:
-    with scope.runtime.db.read() as session:
-        found = credentials.find(session, scope.sandbox_id, PLATFORM, key)
+    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, key)
     if found is None:
         return None
     credential, store = found

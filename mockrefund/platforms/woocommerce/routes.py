@@ -19,7 +19,7 @@ from starlette.responses import Response
 from mockrefund.core import refunds
 from mockrefund.core.models import Store
 from mockrefund.core.money import round_cents
-from mockrefund.core.orders import OrderState, load_state
+from mockrefund.core.orders import OrderState, cached_state
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.woocommerce import render
 from mockrefund.platforms.woocommerce.auth import authenticate, check_permission
@@ -88,8 +88,7 @@ def _valid_order(call: Call) -> OrderState:
     if int(call.ids["order_id"]) == 0:
         raise fail(404, "woocommerce_api_invalid_order_id", "Invalid shop_order ID")
     assert call.store.id is not None
-    with call.scope.runtime.db.read() as session:
-        return load_state(session, call.store.id, call.order_ref())
+    return cached_state(call.scope.runtime.db, call.store.id, call.order_ref())
 
 
 def _refund_id(call: Call) -> str:

@@ -1,0 +1,110 @@
+"""What the last reads found, kept until anything is written to the database.
+
+Most requests of a test suite or a benchmark read what has not changed since the last
+request: the sandbox and its clock, the caller's credential, the order asked about.
+Reading those again costs several SQL statements through the ORM for each request;
+keeping them costs a lookup.
+
+The cache is never stale, because it is tied to the database's write count, not to a
+time to live: every entry was read at one *version* of the database, and the whole cache
+is dropped as soon as the version moves. On SQLite the version is
+
+- the file's `PRAGMA data_version`, read on a connection of its own, which moves when any
+  other connection commits: this process's writers, and other processes on the same
+  file too;
+- plus a count of this process's own commits, for an in-memory database, which has only
+  one connection and so never sees its own commits in `data_version`.
+
+On other databases (PostgreSQL, where several servers may share the data) there is no
+cheap version to read, and the cache is off: every read goes to the database.
+
+Entries are shared: callers treat what they get as read-only.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Past this many entries the cache starts over: it holds the working set of the requests
+# since the last write, which a test suite or a benchmark keeps far below this.
+MAX_ENTRIES = 20_000
+
+
+class WriteCounter:
+    """This process's own commits."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def bump(self) -> None:
+        self.count += 1
+
+
+class FileVersion:
+    """`PRAGMA data_version` of a SQLite file, read on a connection used for nothing else."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            if self._conn is None:
+                # Opened on first use (and again after `close`, as the engine reconnects
+                # after its own dispose). Autocommit: each read sees the commits before it.
+                self._conn = sqlite3.connect(
+                    self._path, isolation_level=None, check_same_thread=False
+                )
+            row = self._conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+class ReadCache:
+    def __init__(self, writes: WriteCounter, file: FileVersion | None, enabled: bool) -> None:
+        self._writes = writes
+        self._file = file
+        self.enabled = enabled
+        # (version, entries) swapped as one object, so that threads racing on a version
+        # change never mix the entries of two versions.
+        self._state: tuple[Hashable, dict[Hashable, Any]] = ((), {})
+
+    def version(self) -> Hashable:
+        return (self._writes.count, self._file()) if self._file else self._writes.count
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        """The value read for `key` at the current version, read by `load` if need be.
+
+        The version is taken before `load` reads: a write landing in between makes the
+        stored value newer than its version says, which only costs a reload.
+        """
+        if not self.enabled:
+            return load()
+        version = self.version()
+        seen, entries = self._state
+        if seen != version:
+            entries = {}
+            self._state = (version, entries)
+        try:
+            value: T = entries[key]
+            return value
+        except KeyError:
+            pass
+        value = load()
+        if len(entries) >= MAX_ENTRIES:
+            entries.clear()
+        entries[key] = value
+        return value
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
