@@ -39,7 +39,7 @@ def _changed(session: Session, order: Order, now: datetime, status: str | None) 
         order.status = status
     session.add(order)
     session.flush()
-    return load_states(session, [order])[0]
+    return load_states(session, [order], attached=True)[0]
 
 
 def ship(
@@ -54,7 +54,7 @@ def ship(
     with db.write() as session:
         assert store.id is not None
         order = find_order(session, store.id, order_ref, lock=True)
-        state = load_states(session, [order])[0]
+        state = load_states(session, [order], attached=True)[0]
         by_ref = {line.item.ref: line.item for line in state.lines}
         wanted = (
             dict(items)

@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlmodel import Session, select
+from sqlalchemy import update as update_rows
+from sqlmodel import Session, col, select
 
 from mockrefund.core import errors, ids, lifecycle, outcomes
 from mockrefund.core.models import (
@@ -480,14 +481,15 @@ def _write(
         session.add(tx_row)
         result.transactions.append(tx_row)
 
-    order.updated_at = now
+    changes: dict[str, object] = {"updated_at": now}
     if (
         policy.status_when_fully_refunded
         and order.total > ZERO
         and amount >= state.refundable_amount
     ):
-        order.status = policy.status_when_fully_refunded
-    session.add(order)
+        changes["status"] = policy.status_when_fully_refunded
+    # The state was read as plain values (not tracked by the session): update by id.
+    session.execute(update_rows(Order).where(col(Order.id) == order.id).values(**changes))
     session.flush()
     return result
 
@@ -520,7 +522,7 @@ def update(
     """Change a refund's reason or amount (WooCommerce's edit)."""
     with db.write() as session:
         assert store.id is not None
-        state = load_state(session, store.id, order_ref, lock=True)
+        state = load_state(session, store.id, order_ref, lock=True, attached=True)
         refund = _refund_of(state, refund_ref, session, store)
         if amount is not None:
             others = state.refundable_amount + (refund.refund.amount if refund.counts else ZERO)
@@ -541,7 +543,7 @@ def delete(db: Database, store: Store, order_ref: str, refund_ref: str) -> None:
     """Remove a refund and what belongs to it; the order keeps its status word."""
     with db.write() as session:
         assert store.id is not None
-        state = load_state(session, store.id, order_ref, lock=True)
+        state = load_state(session, store.id, order_ref, lock=True, attached=True)
         refund = _refund_of(state, refund_ref, session, store)
         for line in refund.lines:
             session.delete(line)
