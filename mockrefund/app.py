@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from mockrefund import __version__
-from mockrefund.admin.docs import OPENAPI_URL, install_docs
-from mockrefund.admin.routes import install as install_admin
+from mockrefund.admin.answers import install_answers
 from mockrefund.config import Settings
 from mockrefund.core import sandboxes
 from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.runtime import Runtime
+from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.sandbox_routing import SandboxRouting
 from mockrefund.web.traffic import Traffic
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         docs_url=None,  # served by admin.docs, from local files
         redoc_url=None,
-        openapi_url=OPENAPI_URL,
+        openapi_url=f"{ADMIN}/openapi.json",
     )
     app.state.runtime = runtime
     registry = DialectRegistry(
@@ -53,15 +53,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     registry.install(app)
     # The last added runs first: the sandbox is known before faults and the journal.
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
+    app.add_middleware(ControlPlaneOnFirstUse, install=lambda: _install_control_plane(app))
     app.add_middleware(SandboxRouting)
     # The emulated APIs first: routing tries routes in order, and they carry the load.
     app.include_router(kakaclo.router)
     app.include_router(shopline.router)
     app.include_router(woocommerce.router)
-    install_admin(app)
-    install_docs(app)
+    install_answers(app)
     registry.collect_routes([kakaclo.router, shopline.router, woocommerce.router])
     return app
+
+
+def _install_control_plane(app: FastAPI) -> None:
+    """The control plane's routes and docs; imported here, on first use (see
+    `web.control_plane`), so that a server answers the emulated APIs sooner."""
+    from mockrefund.admin.docs import install_docs
+    from mockrefund.admin.routes import install
+
+    install(app)
+    install_docs(app)
 
 
 EXPIRY_EVERY = 30.0  # wall seconds between looks for idle sandboxes

@@ -6,17 +6,13 @@ for the default sandbox and at `/__admin/sandboxes/{sandbox_id}/...` for any oth
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, FastAPI
 
 from mockrefund import __version__
 from mockrefund.admin import clock, faults, orders, outcomes, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.admin.guard import require_admin_token
 from mockrefund.core import sandboxes as core_sandboxes
-from mockrefund.fixtures import FixtureError
-from mockrefund.runtime import DefaultSandboxProtected, SandboxLimitReached, UnknownFixtureSet
-from mockrefund.web.responses import WireJSON
 
 ADMIN = "/__admin"
 # The health check answers anyone; everything else needs the admin token when one is set.
@@ -39,16 +35,5 @@ router.include_router(guarded)
 
 
 def install(app: FastAPI) -> None:
-    """Mount the control plane and turn its own errors into clear JSON answers."""
+    """Mount the control plane (its errors are answered by `admin.answers`)."""
     app.include_router(router)
-
-    def answer(status: int) -> Any:
-        async def handler(request: Request, exc: Exception) -> Response:
-            return WireJSON({"error": str(exc), "status": status}, status)
-
-        return handler
-
-    app.add_exception_handler(SandboxLimitReached, answer(409))
-    app.add_exception_handler(UnknownFixtureSet, answer(404))
-    app.add_exception_handler(FixtureError, answer(400))
-    app.add_exception_handler(DefaultSandboxProtected, answer(400))
