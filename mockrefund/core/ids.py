@@ -1,23 +1,34 @@
 """Deterministic id sequences, one per sandbox and name."""
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session
 
 from mockrefund.core.models import Sequence
 
 
 def next_id(session: Session, sandbox_id: str, name: str, start: int) -> int:
-    """Take the next value of a sequence (creating it at `start`), inside the caller's write."""
-    row = session.exec(
-        select(Sequence)
-        .where(Sequence.sandbox_id == sandbox_id, Sequence.name == name)
-        .with_for_update()
-    ).first()
-    if row is None:
-        row = Sequence(sandbox_id=sandbox_id, name=name, next_value=start)
-    value = row.next_value
-    row.next_value = value + 1
-    session.add(row)
-    return value
+    """Take the next value of a sequence (creating it at `start`), inside the caller's write.
+
+    One UPDATE … RETURNING, which also locks the row on PostgreSQL; an INSERT when the
+    sequence is new. Core statements: this runs several times in every refund written.
+    """
+    session.flush()  # a sequence added through the ORM earlier in this write must count
+    conn = session.connection()
+    taken = conn.execute(_TAKE, {"in_sandbox": sandbox_id, "named": name}).scalar()
+    if taken is not None:
+        return int(taken)
+    conn.execute(_NEW, {"sandbox_id": sandbox_id, "name": name, "next_value": start + 1})
+    return start
+
+
+_TABLE = Sequence.__table__  # type: ignore[attr-defined]
+_TAKE = (
+    update(_TABLE)
+    .where(_TABLE.c.sandbox_id == bindparam("in_sandbox"), _TABLE.c.name == bindparam("named"))
+    .values(next_value=_TABLE.c.next_value + 1)
+    .returning(_TABLE.c.next_value - 1)
+)
+_NEW = insert(_TABLE)
 
 
 def set_next(session: Session, sandbox_id: str, name: str, value: int) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from mockrefund.core.models import ForcedOutcome, Order, Refund, RefundStatus
@@ -110,21 +110,25 @@ def plan(
 
 def settle_due(session: Session, sandbox_id: str, now: datetime) -> int:
     """Apply every transition of the sandbox that is due at `now`; returns how many."""
-    result = session.execute(
-        update(Refund)
-        .where(
-            col(Refund.sandbox_id) == sandbox_id,
-            col(Refund.status) == RefundStatus.PENDING,
-            col(Refund.settles_at) <= now,
-        )
-        .values(
-            status=col(Refund.outcome),
-            settled_at=col(Refund.settles_at),
-            updated_at=col(Refund.settles_at),
-        )
-        .execution_options(synchronize_session=False)
+    result = session.connection().execute(_SETTLE, {"in_sandbox": sandbox_id, "now": now})
+    return int(result.rowcount or 0)
+
+
+# A Core statement, built once: it runs in every write and after every clock change.
+_REFUNDS = Refund.__table__  # type: ignore[attr-defined]
+_SETTLE = (
+    update(_REFUNDS)
+    .where(
+        _REFUNDS.c.sandbox_id == bindparam("in_sandbox"),
+        _REFUNDS.c.status == RefundStatus.PENDING,
+        _REFUNDS.c.settles_at <= bindparam("now", type_=_REFUNDS.c.settles_at.type),
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    .values(
+        status=_REFUNDS.c.outcome,
+        settled_at=_REFUNDS.c.settles_at,
+        updated_at=_REFUNDS.c.settles_at,
+    )
+)
 
 
 def next_due(session: Session, sandbox_id: str) -> datetime | None:

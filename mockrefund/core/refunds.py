@@ -14,8 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy import update as update_rows
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from mockrefund.core import errors, ids, lifecycle, outcomes
 from mockrefund.core.models import (
@@ -446,9 +447,7 @@ def _write(
         updated_at=now,
         attributes=dict(request.attributes),
     )
-    session.add(refund)
-    session.flush()
-    assert refund.id is not None
+    refund.id = _insert(session, refund)
     result = RefundState(refund)
     for line in lines:
         assert line.state.item.id is not None
@@ -464,7 +463,7 @@ def _write(
             kind=line.request.shipping_state,
             location_id=line.request.location_id or line.state.item.location_id,
         )
-        session.add(row)
+        row.id = _insert(session, row)
         result.lines.append(row)
     for tx, payment_id in transactions:
         payment = next(p.payment for p in state.payments if p.payment.id == payment_id)
@@ -478,7 +477,7 @@ def _write(
             gateway=tx.gateway or payment.gateway,
             kind=tx.kind,
         )
-        session.add(tx_row)
+        tx_row.id = _insert(session, tx_row)
         result.transactions.append(tx_row)
 
     changes: dict[str, object] = {"updated_at": now}
@@ -489,9 +488,27 @@ def _write(
     ):
         changes["status"] = policy.status_when_fully_refunded
     # The state was read as plain values (not tracked by the session): update by id.
-    session.execute(update_rows(Order).where(col(Order.id) == order.id).values(**changes))
-    session.flush()
+    session.connection().execute(_ORDER_UPDATE.values(**changes), {"order_id": order.id})
     return result
+
+
+# Refunds are written with Core statements: the rows are new and nothing reads them back
+# through this session, so the ORM's unit of work would only add its bookkeeping.
+_ORDERS = Order.__table__  # type: ignore[attr-defined]
+_ORDER_UPDATE = update_rows(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
+_INSERTS = {
+    model: insert(table).returning(table.c.id)
+    for model, table in (
+        (model, model.__table__)  # type: ignore[union-attr]
+        for model in (Refund, RefundLine, RefundTransaction)
+    )
+}
+
+
+def _insert(session: Session, row: Refund | RefundLine | RefundTransaction) -> int:
+    """Insert a new row; its id."""
+    values = row.model_dump(exclude={"id"})
+    return int(session.connection().execute(_INSERTS[type(row)], values).scalar_one())
 
 
 def find(session: Session, store: Store, refund_ref: str) -> tuple[Refund, Order]:
