@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from mockrefund.core.models import ForcedOutcome, Order, Refund, RefundStatus
+from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
 MAGIC = re.compile(r"mockrefund:(fail|succeed|instant|delay=(\d{1,9}))", re.IGNORECASE)
@@ -114,8 +116,13 @@ def settle_due(session: Session, sandbox_id: str, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-# A Core statement, built once: it runs in every write and after every clock change.
-_REFUNDS = Refund.__table__  # type: ignore[attr-defined]
+# Core statements, built once: they run in every request, every write and after every
+# clock change.
+_REFUNDS = table_of(Refund)
+_NEXT_DUE = sql_select(func.min(_REFUNDS.c.settles_at)).where(
+    _REFUNDS.c.sandbox_id == bindparam("in_sandbox"),
+    _REFUNDS.c.status == RefundStatus.PENDING,
+)
 _SETTLE = (
     update(_REFUNDS)
     .where(
@@ -136,11 +143,10 @@ def next_due(session: Session, sandbox_id: str) -> datetime | None:
 
     One indexed probe, so that reads take the write lock only when there is work.
     """
-    return session.exec(
-        select(func.min(Refund.settles_at)).where(
-            Refund.sandbox_id == sandbox_id, Refund.status == RefundStatus.PENDING
-        )
-    ).one()
+    due: datetime | None = (
+        session.connection().execute(_NEXT_DUE, {"in_sandbox": sandbox_id}).scalar()
+    )
+    return due
 
 
 def sandboxes_with_pending(session: Session) -> list[str]:

@@ -8,13 +8,15 @@ transaction: after an advance, everything due has already settled.
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.core import lifecycle
 from mockrefund.core.errors import NotFound
 from mockrefund.core.models import Sandbox
+from mockrefund.core.values import table_of, value_of
 from mockrefund.db import Database
 
 DEFAULT_SANDBOX = "default"
@@ -93,9 +95,17 @@ def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
 
 
 def _load(db: Database, sandbox_id: str) -> tuple[Sandbox, datetime | None]:
-    """The sandbox and when its next scheduled transition is due (None: none waits)."""
+    """The sandbox (a plain value) and when its next scheduled transition is due (None:
+    none waits)."""
     with db.read() as session:
-        return get(session, sandbox_id), lifecycle.next_due(session, sandbox_id)
+        row = session.connection().execute(_BY_ID, {"sandbox_id": sandbox_id}).first()
+        if row is None:
+            raise SandboxNotFound(sandbox_id)
+        return value_of(Sandbox, row), lifecycle.next_due(session, sandbox_id)
+
+
+_TABLE = table_of(Sandbox)
+_BY_ID = sql_select(_TABLE).where(_TABLE.c.id == bindparam("sandbox_id"))
 
 
 def settle_all(db: Database) -> None:
