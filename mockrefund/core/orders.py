@@ -178,6 +178,19 @@ def cached_state(db: Database, store_id: int, order_ref: str) -> OrderState:
     return db.cache.get(("order", store_id, order_ref), load)
 
 
+def with_refund(state: OrderState, refund: RefundState, order: Order) -> OrderState:
+    """The order as it is once `refund` is written (and the order row is now `order`),
+    computed rather than read again. `state` is left as it was: it may be shared."""
+    after = OrderState(
+        order,
+        [LineState(line.item) for line in state.lines],
+        [PaymentState(payment.payment) for payment in state.payments],
+        [*state.refunds, refund],
+    )
+    _aggregate(after)
+    return after
+
+
 def load_states(
     session: Session, orders: Sequence[Order], attached: bool = False
 ) -> list[OrderState]:

@@ -31,7 +31,7 @@ from mockrefund.core.models import (
     Store,
 )
 from mockrefund.core.money import FOUR_PLACES, ZERO
-from mockrefund.core.orders import LineState, OrderState, RefundState, load_state
+from mockrefund.core.orders import LineState, OrderState, RefundState, load_state, with_refund
 from mockrefund.db import Database
 
 ShippingState = Literal["unshipped", "returned"]
@@ -166,6 +166,19 @@ def create(
     life: Lifecycle,
     now: datetime,
 ) -> RefundState:
+    return create_showing(db, store, request, policy, life, now)[0]
+
+
+def create_showing(
+    db: Database,
+    store: Store,
+    request: RefundRequest,
+    policy: RefundPolicy,
+    life: Lifecycle,
+    now: datetime,
+) -> tuple[RefundState, OrderState]:
+    """`create`, and the order as it is with the new refund (for platforms that answer
+    with order figures), without reading it again."""
     refused_by: str | None = None
     with db.write() as session:
         lifecycle.settle_due(session, store.sandbox_id, now)
@@ -402,7 +415,7 @@ def _write(
     amount: Decimal,
     transactions: list[tuple[TransactionRequest, int | None]],
     forced: ForcedOutcome | None,
-) -> RefundState:
+) -> tuple[RefundState, OrderState]:
     order = state.order
     assert order.id is not None
     ref = policy.ids.next(session, store, "refund")
@@ -489,7 +502,7 @@ def _write(
         changes["status"] = policy.status_when_fully_refunded
     # The state was read as plain values (not tracked by the session): update by id.
     session.connection().execute(_ORDER_UPDATE.values(**changes), {"order_id": order.id})
-    return result
+    return result, with_refund(state, result, order.model_copy(update=changes))
 
 
 # Refunds are written with Core statements: the rows are new and nothing reads them back

@@ -106,7 +106,7 @@ async def create_refund(version: str, request: Request) -> Response:
     state = _order_state(scope, store, body.order_id)
     commands.check_currency(body.currency, state)
     commands.check_transaction_currencies(body, state)
-    created = refunds.create(
+    created, after = refunds.create_showing(
         scope.runtime.db,
         store,
         commands.refund_request(body, state),
@@ -114,9 +114,7 @@ async def create_refund(version: str, request: Request) -> Response:
         scope.life,
         scope.now,
     )
-    state = _order_state(scope, store, body.order_id)
-    fresh = next(r for r in state.refunds if r.refund.id == created.refund.id)
-    return reply(render.created(fresh, state))
+    return reply(render.created(created, after))
 
 
 async def calculate_refund(version: str, order_id: str, request: Request) -> Response:

@@ -158,7 +158,7 @@ async def create_refund(call: Call) -> Response:
         raise fail(400, REFUND_ERROR, "Refund amount must be a number.")
     if amount < 0:
         raise fail(400, REFUND_ERROR, "Refund amount must be positive.")
-    created = refunds.create(
+    created, after = refunds.create_showing(
         call.scope.runtime.db,
         call.store,
         RefundRequest(
@@ -172,8 +172,7 @@ async def create_refund(call: Call) -> Response:
         call.scope.life,
         call.scope.now,
     )
-    state = _valid_order(call)
-    return answer({"order_refund": _render_refund(call, state, created.refund.ref)}, status=201)
+    return answer({"order_refund": _render_refund(call, after, created.refund.ref)}, status=201)
 
 
 def _cents(amount: Decimal) -> Decimal:
