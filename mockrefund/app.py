@@ -15,6 +15,7 @@ from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.runtime import Runtime
 from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
+from mockrefund.web.fast_routes import FastRoutes, fast_routes
 from mockrefund.web.sandbox_routing import SandboxRouting
 from mockrefund.web.traffic import Traffic
 
@@ -51,16 +52,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     )
     registry.install(app)
-    # The last added runs first: the sandbox is known before faults and the journal.
+    routers = [kakaclo.router, shopline.router, woocommerce.router]
+    # The last added runs first: the sandbox is known before faults and the journal, and
+    # the emulated routes are served after both (by FastRoutes, FastAPI's router as the
+    # fallback).
+    app.add_middleware(
+        FastRoutes, routes=fast_routes(routers), handlers=lambda: app.exception_handlers
+    )
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(ControlPlaneOnFirstUse, install=lambda: _install_control_plane(app))
     app.add_middleware(SandboxRouting)
     # The emulated APIs first: routing tries routes in order, and they carry the load.
-    app.include_router(kakaclo.router)
-    app.include_router(shopline.router)
-    app.include_router(woocommerce.router)
+    for router in routers:
+        app.include_router(router)
     install_answers(app)
-    registry.collect_routes([kakaclo.router, shopline.router, woocommerce.router])
+    registry.collect_routes(routers)
     return app
 
 
