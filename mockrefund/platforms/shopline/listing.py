@@ -1,8 +1,9 @@
 """`GET orders.json`: the filters, and the `page_info` cursor behind the `Link` header.
 
 A cursor carries the filters and the offset of its page, so following `rel="next"`
-needs nothing but `limit` and `page_info`, as with SHOPLINE. Financial and fulfilment
-states derive from refunds and shipments, so they are filtered here rather than in SQL.
+needs nothing but `limit` and `page_info`, as with SHOPLINE. Every filter is SQL, so a
+page loads only its own orders: the financial and fulfilment states, which derive from
+refunds and shipments, are computed in the query by the same rules as `render`.
 """
 
 import base64
@@ -12,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, case, false, func, not_, or_, type_coerce
+from sqlalchemy import select as sql_select
 from sqlmodel import col
 
-from mockrefund.core.models import Order
+from mockrefund.core.models import LineItem, Order, Refund, RefundStatus
 from mockrefund.core.orders import OrderState
+from mockrefund.core.values import table_of
 from mockrefund.platforms.shopline import render
 from mockrefund.web.text import is_digits
 
@@ -73,14 +76,13 @@ class OrderFilter:
             raise BadQuery("since_id must be an order id")
         return cls(ids, status, financial, fulfillment, since_id)
 
-    @property
-    def derived(self) -> bool:
-        """Filters on states derived from refunds and shipments (not columns of the order)."""
-        return self.financial_status != "any" or self.fulfillment_status != "any"
-
     def conditions(self) -> tuple[ColumnElement[bool], ...]:
-        """The status and since_id filters in SQL, so a page loads only its own orders."""
+        """The filters in SQL, so a page loads only its own orders."""
         found: list[ColumnElement[bool]] = []
+        if self.financial_status != "any":
+            found.append(_financial_status(self.financial_status))
+        if self.fulfillment_status != "any":
+            found.append(_fulfillment_status(FULFILLMENT_STATUSES[self.fulfillment_status]))
         if self.status != "any":
             word = func.coalesce(
                 func.nullif(col(Order.status), ""),
@@ -112,6 +114,54 @@ class OrderFilter:
         return self.since_id is None or (
             is_digits(ref) and _as_number(ref) > _as_number(self.since_id)
         )
+
+
+# `render.financial_status` and `render.fulfillment_status` in SQL. Money is compared in
+# the stored integer units (core.money), on both sides.
+_ORDERS, _REFUNDS, _ITEMS = table_of(Order), table_of(Refund), table_of(LineItem)
+
+
+def _units(column: Any) -> Any:
+    return type_coerce(column, BigInteger)
+
+
+def _financial_status(word: str) -> ColumnElement[bool]:
+    # Refunded or being refunded: a failed refund gives its money back.
+    counted = (
+        sql_select(func.coalesce(func.sum(_units(_REFUNDS.c.amount)), 0))
+        .where(_REFUNDS.c.order_id == _ORDERS.c.id, _REFUNDS.c.status != RefundStatus.FAILED)
+        .scalar_subquery()
+    )
+    total = _units(_ORDERS.c.total)
+    paid = _ORDERS.c.paid.is_(True)
+    refunded = and_(total > 0, counted >= total)
+    if word == "unpaid":
+        return _ORDERS.c.paid.is_(False)
+    if word == "refunded":
+        return and_(paid, refunded)
+    if word == "partially_refunded":
+        return and_(paid, not_(refunded), counted > 0)
+    if word == "paid":
+        return and_(paid, not_(refunded), not_(counted > 0))
+    return false()  # authorized, pending, partially_paid: no order of the mock is in them
+
+
+def _fulfillment_status(word: str | None) -> ColumnElement[bool]:
+    def total(column: Any) -> Any:
+        return (
+            sql_select(func.coalesce(func.sum(column), 0))
+            .where(_ITEMS.c.order_id == _ORDERS.c.id)
+            .scalar_subquery()
+        )
+
+    shipped, ordered = total(_ITEMS.c.shipped_quantity), total(_ITEMS.c.quantity)
+    fulfilled = and_(ordered > 0, shipped >= ordered)
+    partial = and_(shipped > 0, shipped < ordered)
+    if word == "fulfilled":
+        return fulfilled
+    if word == "partial":
+        return partial
+    return and_(not_(fulfilled), not_(partial))
 
 
 def _as_number(digits: str) -> tuple[int, str]:

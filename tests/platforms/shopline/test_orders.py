@@ -141,8 +141,11 @@ def test_financial_status_moves_with_refunds(shopline: Shopline) -> None:
         body = {"order_id": TWO_SLIPS_ORDER, "transactions": [{"id": slip, "amount": amount}]}
         assert shopline.refund(body).status_code == 200
 
+    assert TWO_SLIPS_ORDER in ids(shopline.orders(financial_status="paid"))
     refund(SLIP_A, "30.00")
     assert shopline.order(TWO_SLIPS_ORDER)["financial_status"] == "partially_refunded"
+    assert ids(shopline.orders(financial_status="partially_refunded")) == [TWO_SLIPS_ORDER]
+    assert TWO_SLIPS_ORDER not in ids(shopline.orders(financial_status="paid"))
     refund(SLIP_B, "36.00")
     assert shopline.order(TWO_SLIPS_ORDER)["financial_status"] == "refunded"
     assert ids(shopline.orders(financial_status="refunded")) == [TWO_SLIPS_ORDER]
