@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     journal_size: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         1000, description="Requests kept in each sandbox's journal (the oldest go first)."
     )
+    read_cache: bool = Field(
+        True,
+        description="Keep what reads found until the database changes (SQLite only); "
+        "off, every request reads the database.",
+    )
     kakaclo_rate_limit: bool = Field(
         False, description="Kakaclo's leaky bucket (120 deep, 2/s per store) in every sandbox."
     )

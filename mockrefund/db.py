@@ -36,12 +36,12 @@ class SchemaInfo(SQLModel, table=True):
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_cache: bool = True) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url)
         self._writes = WriteCounter()
-        self.cache = _make_cache(self.engine, self._writes)
+        self.cache = _make_cache(self.engine, self._writes, read_cache)
 
     def create_schema(self) -> None:
         SQLModel.metadata.create_all(self.engine)
@@ -90,9 +90,9 @@ class Database:
         self.engine.dispose()
 
 
-def _make_cache(engine: Engine, writes: WriteCounter) -> ReadCache:
+def _make_cache(engine: Engine, writes: WriteCounter, wanted: bool) -> ReadCache:
     """On for SQLite, where a version of the data is cheap to read; off elsewhere."""
-    if engine.dialect.name != "sqlite":
+    if not wanted or engine.dialect.name != "sqlite":
         return ReadCache(writes, None, enabled=False)
     path = engine.url.database
     if not path or path == ":memory:":

@@ -51,7 +51,7 @@ class ClockOptions:
 class Runtime:
     def __init__(self, settings: Settings, fixtures: FixtureSet | None = None) -> None:
         self.settings = settings
-        self.db = Database(settings.sqlalchemy_url())
+        self.db = Database(settings.sqlalchemy_url(), read_cache=settings.read_cache)
         self.delays = DelayPolicy.parse(settings.settle_delay)
         self.life = Lifecycle(self.delays, settings.seed)
         self._default_fixtures = fixtures

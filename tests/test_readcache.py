@@ -80,3 +80,11 @@ def test_the_api_shows_a_change_made_by_another_process_on_the_file(tmp_path: Pa
         other.execute("UPDATE refund SET status = 'failed', outcome = 'failed'")
         other.close()
         assert kakaclo.query("10001").json()["data"]["list"][0]["refundStatus"] == "refund_failed"
+
+
+def test_the_setting_turns_it_off(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'cache.db'}", read_cache=False)
+    db.create_schema()
+    _calls, load = counting_loader()
+    assert [db.cache.get("key", load) for _ in range(3)] == [1, 2, 3]
+    db.dispose()
