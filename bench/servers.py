@@ -82,12 +82,13 @@ class Server:
             self.process.wait()
 
 
-def mockrefund(db: Path, fixtures: Path | None = None) -> Server:
+def mockrefund(db: Path, fixtures: Path | None = None, read_cache: bool = True) -> Server:
     command = [sys.executable, "-m", "mockrefund", "serve", "--port", "{port}", "--db", str(db),
                "--log-level", "warning"]  # fmt: skip
     if fixtures is not None:
         command += ["--fixtures", str(fixtures)]
-    return Server("mockrefund", command)
+    env = os.environ | {"MOCKREFUND_READ_CACHE": "true" if read_cache else "false"}
+    return Server("mockrefund", command, env=env)
 
 
 def wiremock(java: str, jar: Path, root: Path) -> Server:
