@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -29,6 +30,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not runtime.started:
             runtime.start()
+        # Everything made so far (modules, classes, routes) lives as long as the server:
+        # keep it out of the garbage collector's full passes, which then walk only what
+        # requests and the read cache make.
+        gc.freeze()
         sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
         try:
             yield

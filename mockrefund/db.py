@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -39,6 +40,9 @@ class Database:
     def __init__(self, url: str, read_cache: bool = True) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # Plain model values (core.values) read attributes through the mapped classes,
+        # which need their mappers set up even before the ORM has run a query.
+        configure_mappers()
         self.engine = _make_engine(url)
         self._writes = WriteCounter()
         self.cache = _make_cache(self.engine, self._writes, read_cache)

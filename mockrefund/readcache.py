@@ -21,6 +21,7 @@ cheap version to read, and the cache is off: every read goes to the database.
 Entries are shared: callers treat what they get as read-only.
 """
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable
@@ -28,9 +29,12 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# Past this many entries the cache starts over: it holds the working set of the requests
-# since the last write, which a test suite or a benchmark keeps far below this.
-MAX_ENTRIES = 20_000
+# At most this many entries: past it the oldest goes. A test suite's working set (a few
+# orders per sandbox, polled again and again) is far below it. The bound is low on
+# purpose: every entry is some thirty Python objects, which each full pass of the garbage
+# collector walks; 2,048 entries keep such a pass to a few tens of milliseconds, where
+# 20,000 made it stall the server for over a second.
+MAX_ENTRIES = 2_048
 
 
 class WriteCounter:
@@ -101,10 +105,17 @@ class ReadCache:
             pass
         value = load()
         if len(entries) >= MAX_ENTRIES:
-            entries.clear()
+            _drop_oldest(entries)
         entries[key] = value
         return value
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+def _drop_oldest(entries: dict[Hashable, Any]) -> None:
+    # Dicts keep insertion order: the first key is the oldest entry. Another thread may
+    # change the dict meanwhile; then some other entry goes, or none, which is as good.
+    with contextlib.suppress(RuntimeError, StopIteration):
+        entries.pop(next(iter(entries)), None)

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from mockrefund.app import create_app
 from mockrefund.db import Database
+from mockrefund.readcache import MAX_ENTRIES
 from tests.conftest import make_settings
 from tests.platforms.kakaclo.conftest import SEED_ITEMS, Kakaclo
 
@@ -87,4 +88,25 @@ def test_the_setting_turns_it_off(tmp_path: Path) -> None:
     db.create_schema()
     _calls, load = counting_loader()
     assert [db.cache.get("key", load) for _ in range(3)] == [1, 2, 3]
+    db.dispose()
+
+
+def test_it_holds_a_bounded_number_of_entries_and_drops_the_oldest(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'cache.db'}")
+    db.create_schema()
+    loads: list[int] = []
+
+    def loader(number: int) -> Callable[[], int]:
+        def load() -> int:
+            loads.append(number)
+            return number
+
+        return load
+
+    for number in range(MAX_ENTRIES + 1):
+        db.cache.get(number, loader(number))
+    assert db.cache.get(MAX_ENTRIES, loader(MAX_ENTRIES)) == MAX_ENTRIES  # kept
+    assert len(loads) == MAX_ENTRIES + 1
+    db.cache.get(0, loader(0))  # the oldest went: read again
+    assert loads[-1] == 0
     db.dispose()
