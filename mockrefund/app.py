@@ -23,17 +23,25 @@ from mockrefund.web.traffic import Traffic
 log = logging.getLogger("mockrefund")
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    owns_process: bool = False,
+) -> FastAPI:
+    """The app. `owns_process`: the server is the process's only job (`mockrefund
+    serve`), so it may tune the process's garbage collector; an app embedded in another
+    program (a test suite) leaves it alone."""
     runtime = runtime or Runtime(settings or Settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not runtime.started:
             runtime.start()
-        # Everything made so far (modules, classes, routes) lives as long as the server:
-        # keep it out of the garbage collector's full passes, which then walk only what
-        # requests and the read cache make.
-        gc.freeze()
+        if owns_process:
+            # Everything made so far (modules, classes, routes) lives as long as the
+            # server: keep it out of the garbage collector's full passes, which then walk
+            # only what requests and the read cache make.
+            gc.freeze()
         sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
         try:
             yield

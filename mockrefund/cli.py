@@ -145,7 +145,7 @@ def _serve(args: argparse.Namespace) -> int:
         runtime.start()
     except SchemaMismatch as error:
         raise UsageProblem(str(error)) from None
-    app = create_app(runtime=runtime)
+    app = create_app(runtime=runtime, owns_process=True)
     print(
         f"mockrefund {__version__} on http://{settings.host}:{settings.port} "
         f"(data: {settings.sqlalchemy_url()}, fixtures: {settings.fixtures})",
