@@ -7,7 +7,11 @@ the table they point to). No row passes through Python, so a copy of the default
 fixtures takes a few milliseconds on SQLite and PostgreSQL alike.
 """
 
-from sqlalchemy import Column, Table, func, insert, literal, select, text
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Column, Insert, Integer, Select, Table, bindparam, func, insert, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -28,27 +32,49 @@ TABLES = [
 
 def clone(session: Session, source: str, target: str) -> None:
     """Copy the rows of sandbox `source` into sandbox `target` (which must be empty)."""
-    tables = SQLModel.metadata.tables
-    offsets = _offsets(session, [tables[n] for n in TABLES if _is_integer_key(tables[n])], source)
-    for name in TABLES:
-        table = tables[name]
-        columns = list(table.c)
-        values = [_shifted(column, target, offsets) for column in columns]
-        session.execute(
-            insert(table).from_select(
-                [c.name for c in columns],
-                select(*values).where(table.c.sandbox_id == source),
-            )
-        )
+    statements = _statements()
+    conn = session.connection()
+    row = conn.execute(statements.offsets, {"source": source}).one()
+    offsets = {
+        name: int(row[2 * i]) - int(row[2 * i + 1]) + 1 for i, name in enumerate(statements.keyed)
+    }
+    params: dict[str, object] = {"source": source, "target": target}
+    params |= {_offset_name(name): offset for name, offset in offsets.items()}
+    for copy in statements.copies:
+        conn.execute(copy, params)
     if session.get_bind().dialect.name == "postgresql":
         _advance_postgres_sequences(session, offsets)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    keyed: list[str]  # tables with an integer `id`, whose ids move by an offset
+    offsets: Select[Any]
+    copies: list[Insert]
+
+
+@cache
+def _statements() -> _Statements:
+    """The statements of a copy, built once with the source, target and offsets as
+    parameters: building them took about as long as running them."""
+    tables = SQLModel.metadata.tables
+    keyed = [name for name in TABLES if _is_integer_key(tables[name])]
+    return _Statements(
+        keyed,
+        _offsets_statement([tables[name] for name in keyed]),
+        [_copy_statement(tables[name], set(keyed)) for name in TABLES],
+    )
 
 
 def _is_integer_key(table: Table) -> bool:
     return [c.name for c in table.primary_key.columns] == ["id"]
 
 
-def _offsets(session: Session, tables: list[Table], source: str) -> dict[str, int]:
+def _offset_name(table: str) -> str:
+    return f"offset_{table}"
+
+
+def _offsets_statement(tables: list[Table]) -> Select[Any]:
     """How far each table's source ids move so the copies land past every id in use:
     one round trip for all tables (max over the table, min over the source's rows)."""
     columns = []
@@ -56,22 +82,32 @@ def _offsets(session: Session, tables: list[Table], source: str) -> dict[str, in
         columns.append(select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery())
         columns.append(
             select(func.coalesce(func.min(table.c.id), 0))
-            .where(table.c.sandbox_id == source)
+            .where(table.c.sandbox_id == bindparam("source"))
             .scalar_subquery()
         )
-    row = session.execute(select(*columns)).one()
-    return {table.name: int(row[2 * i]) - int(row[2 * i + 1]) + 1 for i, table in enumerate(tables)}
+    return select(*columns)
 
 
-def _shifted(column: Column[object], target: str, offsets: dict[str, int]) -> ColumnElement[object]:
+def _copy_statement(table: Table, keyed: set[str]) -> Insert:
+    columns = list(table.c)
+    values = [_shifted(column, keyed) for column in columns]
+    return insert(table).from_select(
+        [c.name for c in columns],
+        select(*values).where(table.c.sandbox_id == bindparam("source")),
+    )
+
+
+def _shifted(column: Column[Any], keyed: set[str]) -> ColumnElement[Any]:
     if column.name == "sandbox_id":
-        return literal(target, type_=column.type).label(column.name)
-    if column.name == "id" and column.table.name in offsets:
-        return (column + offsets[column.table.name]).label(column.name)
+        return bindparam("target", type_=column.type).label(column.name)
+    if column.name == "id" and column.table.name in keyed:
+        return (column + bindparam(_offset_name(column.table.name), type_=Integer)).label(
+            column.name
+        )
     for key in column.foreign_keys:
         referenced = key.column.table.name
-        if referenced in offsets:
-            return (column + offsets[referenced]).label(column.name)
+        if referenced in keyed:
+            return (column + bindparam(_offset_name(referenced), type_=Integer)).label(column.name)
     return column.label(column.name)
 
 
