@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy import update as update_rows
@@ -158,6 +158,13 @@ class _Line:
     request: LineRequest
 
 
+class Created(NamedTuple):
+    refund: RefundState
+    # The order as it is with the new refund, computed from the state the rules checked
+    # (for platforms that answer with order figures), not read again.
+    order: OrderState
+
+
 def create(
     db: Database,
     store: Store,
@@ -165,20 +172,7 @@ def create(
     policy: RefundPolicy,
     life: Lifecycle,
     now: datetime,
-) -> RefundState:
-    return create_showing(db, store, request, policy, life, now)[0]
-
-
-def create_showing(
-    db: Database,
-    store: Store,
-    request: RefundRequest,
-    policy: RefundPolicy,
-    life: Lifecycle,
-    now: datetime,
-) -> tuple[RefundState, OrderState]:
-    """`create`, and the order as it is with the new refund (for platforms that answer
-    with order figures), without reading it again."""
+) -> Created:
     refused_by: str | None = None
     with db.write() as session:
         lifecycle.settle_due(session, store.sandbox_id, now)
@@ -415,7 +409,7 @@ def _write(
     amount: Decimal,
     transactions: list[tuple[TransactionRequest, int | None]],
     forced: ForcedOutcome | None,
-) -> tuple[RefundState, OrderState]:
+) -> Created:
     order = state.order
     assert order.id is not None
     ref = policy.ids.next(session, store, "refund")
@@ -502,7 +496,7 @@ def _write(
         changes["status"] = policy.status_when_fully_refunded
     # The state was read as plain values (not tracked by the session): update by id.
     session.connection().execute(_ORDER_UPDATE.values(**changes), {"order_id": order.id})
-    return result, with_refund(state, result, order.model_copy(update=changes))
+    return Created(result, with_refund(state, result, order.model_copy(update=changes)))
 
 
 # Refunds are written with Core statements: the rows are new and nothing reads them back

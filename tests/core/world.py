@@ -68,7 +68,7 @@ class World:
             policy,
             self.runtime.life,
             self.now(),
-        )
+        ).refund
 
     def state(self, order_ref: str) -> OrderState:
         sandboxes.prepare(self.db, sandboxes.DEFAULT_SANDBOX)

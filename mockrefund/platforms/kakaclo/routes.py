@@ -131,7 +131,7 @@ async def create_refund(order_id: str, request: Request) -> Response:
         scope.life,
         scope.now,
     )
-    return ok(render.refund_number(created.refund.ref))
+    return ok(render.refund_number(created.refund.refund.ref))
 
 
 async def query_refund(order_id: str, request: Request) -> Response:

@@ -105,7 +105,7 @@ async def create_refund(version: str, request: Request) -> Response:
     state = _order_state(scope, store, body.order_id)
     commands.check_currency(body.currency, state)
     commands.check_transaction_currencies(body, state)
-    created, after = refunds.create_showing(
+    created, after = refunds.create(
         scope.runtime.db,
         store,
         commands.refund_request(body, state),

@@ -158,7 +158,7 @@ async def create_refund(call: Call) -> Response:
         raise fail(400, REFUND_ERROR, "Refund amount must be a number.")
     if amount < 0:
         raise fail(400, REFUND_ERROR, "Refund amount must be positive.")
-    created, after = refunds.create_showing(
+    created, after = refunds.create(
         call.scope.runtime.db,
         call.store,
         RefundRequest(

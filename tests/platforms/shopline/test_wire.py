@@ -91,7 +91,7 @@ def test_an_unexpected_crash_is_a_500_in_shoplines_format(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(refunds, "create_showing", explode)
+    monkeypatch.setattr(refunds, "create", explode)
     assert_error(shopline.refund(SEED_BODY), 500, "the mock failed unexpectedly; see its log")
 
 
