@@ -4,6 +4,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from mockrefund.core.models import Sequence
+from mockrefund.core.values import table_of
 
 
 def next_id(session: Session, sandbox_id: str, name: str, start: int) -> int:
@@ -21,7 +22,7 @@ def next_id(session: Session, sandbox_id: str, name: str, start: int) -> int:
     return start
 
 
-_TABLE = Sequence.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(Sequence)
 _TAKE = (
     update(_TABLE)
     .where(_TABLE.c.sandbox_id == bindparam("in_sandbox"), _TABLE.c.name == bindparam("named"))

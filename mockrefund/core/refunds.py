@@ -32,6 +32,7 @@ from mockrefund.core.models import (
 )
 from mockrefund.core.money import FOUR_PLACES, ZERO
 from mockrefund.core.orders import LineState, OrderState, RefundState, load_state, with_refund
+from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
 ShippingState = Literal["unshipped", "returned"]
@@ -501,14 +502,11 @@ def _write(
 
 # Refunds are written with Core statements: the rows are new and nothing reads them back
 # through this session, so the ORM's unit of work would only add its bookkeeping.
-_ORDERS = Order.__table__  # type: ignore[attr-defined]
+_ORDERS = table_of(Order)
 _ORDER_UPDATE = update_rows(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
 _INSERTS = {
-    model: insert(table).returning(table.c.id)
-    for model, table in (
-        (model, model.__table__)  # type: ignore[union-attr]
-        for model in (Refund, RefundLine, RefundTransaction)
-    )
+    model: insert(table_of(model)).returning(table_of(model).c.id)
+    for model in (Refund, RefundLine, RefundTransaction)
 }
 
 
