@@ -1,6 +1,6 @@
 """The `mockrefund` command.
 
-    mockrefund serve [--host H] [--port P] [--db PATH] [--fixtures PATH] [--reset]
+    mockrefund serve [--host H] [--port P] [--db PATH|URL] [--workers N] [--fixtures PATH] [--reset]
     mockrefund fixtures check PATH
     mockrefund sandbox create [--url URL] [--fixtures NAME] [--seed N] [--format text|export|json]
     mockrefund sandbox delete [--url URL] ID
@@ -11,6 +11,7 @@ with what to do, and exit with status 2.
 """
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -58,8 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the mock server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    serve.add_argument("--db", help="SQLite file (default mockrefund.db; ':memory:' for none)")
-    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. for PostgreSQL")
+    serve.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite file (default mockrefund.db), ':memory:' for none, or a database URL "
+        "such as postgresql://USER:PASSWORD@HOST:5432/DATABASE",
+    )
+    serve.add_argument("--database-url", metavar="URL", help="the same as --db")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="server processes on the one port, sharing the database (default 1)",
+    )
     serve.add_argument("--fixtures", help="fixture file or folder (default: fixtures/default)")
     serve.add_argument(
         "--reset", action="store_true", default=None, help="drop the data and seed again"
@@ -103,10 +115,14 @@ def _settings(args: argparse.Namespace) -> Any:
     from mockrefund.config import Settings
 
     names = (
-        "host", "port", "db", "database_url", "fixtures", "reset", "seed",
-        "settle_delay", "clock_scale", "log_level",
+        "host", "port", "fixtures", "reset", "seed", "settle_delay", "clock_scale",
+        "log_level", "workers",
     )  # fmt: skip
     overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    database = _database_flag(args)
+    if database is not None:
+        # A flag wins over both variables, MOCKREFUND_DATABASE_URL included.
+        overrides |= {"db": database, "database_url": None}
     try:
         return Settings(**overrides)
     except ValidationError as error:
@@ -119,14 +135,28 @@ def _settings(args: argparse.Namespace) -> Any:
         ) from None
 
 
+def _database_flag(args: argparse.Namespace) -> str | None:
+    given = {value for value in (args.db, args.database_url) if value is not None}
+    if len(given) > 1:
+        raise UsageProblem("--db and --database-url are the same setting; give one of them")
+    return given.pop() if given else None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockrefund.app import create_app
+    from mockrefund.config import is_in_memory, shown_url
     from mockrefund.fixtures import FixtureError, load_fixtures
-    from mockrefund.runtime import Runtime, SchemaMismatch
+    from mockrefund.serving import APP_FACTORY, hand_to_workers
 
     settings = _settings(args)
+    url = settings.sqlalchemy_url()
+    if settings.workers > 1 and is_in_memory(url):
+        raise UsageProblem(
+            f"--workers {settings.workers} needs a database the workers share: each process "
+            "would have its own ':memory:'; give a SQLite file or a PostgreSQL URL with --db"
+        )
     try:
         fixtures = load_fixtures(Path(settings.fixtures))
     except FixtureError as error:
@@ -140,26 +170,55 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    runtime = Runtime(settings, fixtures=fixtures)
-    try:
-        runtime.start()
-    except SchemaMismatch as error:
-        raise UsageProblem(str(error)) from None
-    app = create_app(runtime=runtime, owns_process=True)
+    # Schema, templates and the default sandbox are made here, once, before anything
+    # listens: a database that cannot be used is one line, not a worker's traceback.
+    runtime = _started_runtime(settings, fixtures)
+    workers = f"{settings.workers} workers, " if settings.workers > 1 else ""
     print(
         f"mockrefund {__version__} on http://{settings.host}:{settings.port} "
-        f"(data: {settings.sqlalchemy_url()}, fixtures: {settings.fixtures})",
+        f"({workers}data: {shown_url(url)}, fixtures: {settings.fixtures})",
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.log_level in ("debug", "trace"),
-    )
+    served: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.log_level in ("debug", "trace"),
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(runtime=runtime, owns_process=True), **served)
+    else:
+        # Each worker opens the database itself (and starts its own runtime, which finds
+        # everything made); the parent only supervises them.
+        runtime.close()
+        hand_to_workers(settings)
+        uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **served)
     return 0
+
+
+def _started_runtime(settings: Any, fixtures: Any) -> Any:
+    from mockrefund.database_problems import PROBLEMS, explain
+    from mockrefund.runtime import Runtime, SchemaMismatch
+
+    url = settings.sqlalchemy_url()
+    runtime = None
+    try:
+        runtime = Runtime(settings, fixtures=fixtures)
+        runtime.start()
+    except SchemaMismatch as error:
+        raise UsageProblem(str(error)) from None
+    except PROBLEMS as error:
+        if runtime is not None:
+            # Best effort: the command is about to stop, and the problem to report is
+            # the one that stopped it.
+            with contextlib.suppress(Exception):
+                runtime.close()
+        problem = explain(error, url)
+        if problem is None:
+            raise
+        raise UsageProblem(problem) from None
+    return runtime
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -22,6 +24,42 @@ def default_fixtures_path() -> Path:
     return PACKAGE_DIR.parent / "fixtures" / "default"
 
 
+# postgresql:// alone would make SQLAlchemy look for psycopg2; mockrefund[postgres]
+# installs psycopg (version 3).
+_PSYCOPG_SCHEMES = ("postgresql", "postgres")
+URL_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+
+
+def database_url(value: str) -> str:
+    """The SQLAlchemy URL of a database setting: a SQLite file path, ':memory:', or a URL
+    (anything with `://`)."""
+    value = value.strip()
+    if value == ":memory:":
+        return "sqlite://"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    scheme, rest = value.split("://", 1)
+    if scheme in _PSYCOPG_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    return value
+
+
+def shown_url(url: str) -> str:
+    """`url` with its password hidden, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url.split("://", 1)[0] + "://..."
+
+
+def is_in_memory(url: str) -> bool:
+    """An SQLite database that lives only in its process (no other process can share it)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    )
+
+
 _SETTLE_SPEC = re.compile(r"^(realistic|\d+(\.\d+)?|\d+(\.\d+)?-\d+(\.\d+)?)$")
 
 
@@ -32,11 +70,22 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = Field(8000, description="Port to listen on.")
     db: str = Field(
         "mockrefund.db",
-        description="SQLite file for the data; ':memory:' keeps it in memory only.",
+        description=(
+            "Where the data lives: a SQLite file, ':memory:' (this process only, gone when "
+            f"it stops), or a database URL such as {URL_EXAMPLE} (postgresql:// and "
+            "postgres:// use psycopg, from mockrefund[postgres])."
+        ),
     )
     database_url: str | None = Field(
         None,
-        description="A full SQLAlchemy URL (e.g. postgresql+psycopg://...); overrides `db`.",
+        description="The same as `db` (kept for existing set-ups); when set, it wins over `db`.",
+    )
+    workers: Annotated[int, Field(ge=1)] = Field(
+        1,
+        description=(
+            "Server processes on the one port, sharing the database (a SQLite file or "
+            "PostgreSQL, not ':memory:')."
+        ),
     )
     fixtures: Path = Field(
         default_factory=default_fixtures_path,
@@ -103,6 +152,20 @@ class Settings(BaseSettings):
     def _lower_log_level(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("db", "database_url")
+    @classmethod
+    def _check_database(cls, value: str | None) -> str | None:
+        if value is None or "://" not in value:
+            return value
+        try:
+            make_url(database_url(value))
+        except (ArgumentError, ValueError) as error:
+            raise ValueError(
+                f"not a database URL ({error}); give a SQLite file, ':memory:', or a URL "
+                f"such as {URL_EXAMPLE}"
+            ) from None
+        return value
+
     @field_validator("settle_delay")
     @classmethod
     def _check_settle_delay(cls, value: str) -> str:
@@ -116,8 +179,4 @@ class Settings(BaseSettings):
         return value
 
     def sqlalchemy_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        if self.db == ":memory:":
-            return "sqlite://"
-        return f"sqlite:///{Path(self.db).expanduser()}"
+        return database_url(self.database_url or self.db)
