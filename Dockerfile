@@ -10,11 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 # Only what the wheel needs: pyproject.toml force-includes fixtures/ into the wheel as
-# mockrefund/_fixtures, and README.md is the package's readme.
+# mockrefund/_fixtures, and README.md is the package's readme. The postgres extra
+# (psycopg) lets the same image serve from PostgreSQL (MOCKREFUND_DB=postgresql://...),
+# as the replicas of docker-compose.yml's scale profile do.
 COPY pyproject.toml README.md /tmp/mockrefund-src/
 COPY mockrefund/ /tmp/mockrefund-src/mockrefund/
 COPY fixtures/ /tmp/mockrefund-src/fixtures/
-RUN pip install /tmp/mockrefund-src \
+RUN pip install "/tmp/mockrefund-src[postgres]" \
  && rm -rf /tmp/mockrefund-src
 
 # An unprivileged user that owns the data folder (before VOLUME, so the ownership sticks).
