@@ -1,12 +1,14 @@
 -- wrk script: spreads requests over generated orders and counts answer statuses.
 --
---   wrk -tTHREADS ... -s bench/load.lua URL -- METHOD PATH BODY FIRST COUNT THREADS
+--   wrk -tTHREADS ... -s bench/load.lua URL -- METHOD PATH BODY FIRST COUNT THREADS [OFFSET]
 --
 -- PATH and BODY are templates from bench/data.py ("-" for no body); "{i}" in them becomes
 -- a generated order's number in 7 digits. The orders used are FIRST .. FIRST+COUNT-1.
 -- wrk runs one Lua state per thread, so thread t takes orders FIRST+t, FIRST+t+THREADS,
 -- ...: no two requests share an order until COUNT is used up. That matters for creates,
 -- where an order refunded again would answer "nothing left"; the status mix shows it.
+-- Several wrk's can share the orders the same way: THREADS counts the threads of all of
+-- them, and OFFSET (default 0) is the number of this wrk's first thread among them.
 -- At the end one JSON line goes to stdout for bench/run.py.
 
 local threads = {}
@@ -22,6 +24,7 @@ function init(args)
   method, path, body = args[1], args[2], args[3]
   if body == "-" then body = nil end
   first, count, thread_count = tonumber(args[4]), tonumber(args[5]), tonumber(args[6])
+  thread_index = thread_index + (tonumber(args[7]) or 0)
   sent = 0
   statuses = {}
 end

@@ -6,6 +6,7 @@ import re
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from data import REQUESTS
@@ -102,6 +103,10 @@ def render(figures: dict) -> str:
         "",
         *_main_table(figures),
         "",
+        "## Topologies",
+        "",
+        *topology_table(figures["topologies"], args),
+        "",
         "## How cost grows",
         "",
         *_growth_table(figures["growth"]),
@@ -161,6 +166,56 @@ def _main_table(figures: dict) -> list[str]:
         f"| {figures['seed_realistic_s']:.1f} s | n/a | n/a | n/a | n/a | | |",
     ]  # fmt: skip
     return rows
+
+
+def topology_table(topologies: dict, args: Any) -> list[str]:
+    """Throughput per topology and request, as a ratio to the first topology (one
+    process on SQLite); then what each run answered and how the CPU was shared."""
+    kinds = list(REQUESTS)
+    names = list(topologies)
+    base = topologies[names[0]]
+    rows = [
+        "mockrefund alone, deployed four ways, each with a new database seeded with the "
+        f"same {args.orders:,} orders per platform: wrk with 32 connections for "
+        f"{args.duration:g} s after a {args.warmup:g} s warm-up, one topology at a time. "
+        "Two replicas are two `mockrefund serve` processes on one PostgreSQL database, "
+        "each loaded by its own wrk (one thread, 16 connections) at the same time, their "
+        "figures added up. Start is from the first process started to every one "
+        "answering, seeding included. Ratios are to one process on SQLite.",
+        "",
+        "| Topology | Processes | Start | " + " | ".join(LABELS[kind] for kind in kinds) + " |",
+        "| --- | ---: | ---: | " + " | ".join("---:" for _ in kinds) + " |",
+    ]
+    for name, figures in topologies.items():
+        if "skipped" in figures:
+            rows.append(f"| {name} | | | skipped: {figures['skipped']} |" + " |" * (len(kinds) - 1))
+            continue
+        cells = [_throughput(figures[kind], base.get(kind)) for kind in kinds]
+        start = f"{figures['start_s']:.1f} s"
+        rows.append(f"| {name} | {figures['processes']} | {start} | {' | '.join(cells)} |")
+    rows += [
+        "",
+        "What each run answered, and the CPU seconds each server process used during it "
+        "(how evenly the load was spread):",
+        "",
+        "| Topology | " + " | ".join(LABELS[kind] for kind in kinds) + " |",
+        "| --- | " + " | ".join("---" for _ in kinds) + " |",
+    ]
+    for name, figures in topologies.items():
+        if "skipped" in figures:
+            continue
+        cells = [f"{_mix(figures[kind])}; CPU {_cpu(figures[kind])}" for kind in kinds]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def _throughput(run: dict, base: dict | None) -> str:
+    ratio = f" ({_ratio(run['rps'] / base['rps'])})" if base else ""
+    return f"{_num(run['rps'])} req/s{ratio}"
+
+
+def _cpu(run: dict) -> str:
+    return " + ".join(f"{seconds:.1f}" for seconds in run["cpu_s"]) + " s"
 
 
 def _growth_table(growth: dict) -> list[str]:

@@ -7,11 +7,9 @@ bench/RESULTS.md; see bench/README.md for what is measured and how.
 """
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,8 +23,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import data
+import loader
 import report
 import servers
+import topologies
 from sandboxes import time_sandboxes
 
 BENCH = Path(__file__).resolve().parent
@@ -62,18 +62,7 @@ def load(
     first: int, count: int,
 ) -> dict:  # fmt: skip
     """One wrk run of request `kind` over orders first .. first+count-1; its JSON line."""
-    request = data.REQUESTS[kind]
-    threads = min(2, connections)
-    headers = [arg for item in request.headers.items() for arg in ("-H", ": ".join(item))]
-    command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-        "--latency", *headers, "-s", str(BENCH / "load.lua"), server.url, "--",
-        request.method, request.path, request.body or "-", str(first), str(count), str(threads),
-    ]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    return result
+    return loader.load(wrk, server.url, kind, connections, seconds, first, count)
 
 
 def capture(server: servers.Server, i: int) -> list[dict]:
@@ -209,6 +198,7 @@ def main() -> None:
     option("--small", type=int, default=1_000, help="Kakaclo orders of the small growth set")
     option("--big", type=int, default=100_000, help="Kakaclo orders of the big growth set")
     option("--out", type=Path, default=BENCH / "RESULTS.md")
+    topologies.options(parser)
     args = parser.parse_args()
     wrk, java, jar = tools()
     began = time.perf_counter()
@@ -225,6 +215,7 @@ def main() -> None:
             args, java, jar, tmp, figures["canned"], figures["wiremock_root"]
         )
         figures["sandboxes"] = measure_sandboxes(args, tmp)
+        figures["topologies"] = topologies.measure_topologies(args, wrk, tmp, realistic)
         sets = {"small": (args.small, small), "big": (args.big, big)}
         figures["growth"] = measure_growth(args, wrk, tmp, sets)
     figures["total_s"] = time.perf_counter() - began

@@ -67,6 +67,19 @@ class Server:
                     sys.exit(f"{self.name} did not answer within {limit:.0f} s")
                 time.sleep(0.005)
 
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU time used so far by the process and by each of its children (the workers
+        of `serve --workers N`), by process id."""
+        used = {}
+        for pid in [self.process.pid, *children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            # utime and stime, the 14th and 15th fields, in clock ticks.
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return used
+
     def peak_rss_mib(self) -> float:
         """The process's peak resident memory so far (the kernel's VmHWM)."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -82,11 +95,29 @@ class Server:
             self.process.wait()
 
 
-def mockrefund(db: Path, fixtures: Path | None = None, read_cache: bool = True) -> Server:
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def mockrefund(
+    db: Path | str, fixtures: Path | None = None, read_cache: bool = True, workers: int = 1
+) -> Server:
+    """`mockrefund serve` on a SQLite file (a Path) or a database URL (a str)."""
     command = [sys.executable, "-m", "mockrefund", "serve", "--port", "{port}", "--db", str(db),
                "--log-level", "warning"]  # fmt: skip
     if fixtures is not None:
         command += ["--fixtures", str(fixtures)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     env = os.environ | {"MOCKREFUND_READ_CACHE": "true" if read_cache else "false"}
     return Server("mockrefund", command, env=env)
 
