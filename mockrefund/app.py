@@ -10,9 +10,12 @@ from fastapi import FastAPI
 
 from mockrefund import __version__
 from mockrefund.admin.answers import install_answers
+from mockrefund.clock import wall_now
 from mockrefund.config import Settings
+from mockrefund.controls import nonces
 from mockrefund.core import sandboxes
 from mockrefund.platforms import kakaclo, shopline, woocommerce
+from mockrefund.platforms.woocommerce.auth import WINDOW_SECONDS
 from mockrefund.runtime import Runtime
 from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
@@ -98,21 +101,29 @@ EXPIRY_EVERY = 30.0  # wall seconds between looks for idle sandboxes
 
 async def _sweep(runtime: Runtime) -> None:
     """Settle due refunds in the background, so they move even when nobody reads them,
-    and delete sandboxes left idle past `sandbox_ttl`."""
+    delete sandboxes left idle past `sandbox_ttl`, and forget expired OAuth nonces.
+
+    Every server sweeps, and that is safe: settling is a conditional update that only
+    one of them can make, and a sandbox deleted by one is simply gone for the others.
+    The work runs on a thread: the event loop keeps answering meanwhile.
+    """
     interval = runtime.settings.settle_interval
     since_expiry = 0.0
     while True:
         await asyncio.sleep(interval)
         since_expiry += interval
         try:
-            sandboxes.settle_all(runtime.db)
+            await asyncio.to_thread(sandboxes.settle_all, runtime.db)
             if since_expiry >= EXPIRY_EVERY:
                 since_expiry = 0.0
-                for sandbox_id in runtime.expire_idle():
+                for sandbox_id in await asyncio.to_thread(runtime.expire_idle):
                     log.info(
                         "sandbox %s expired after %ss idle",
                         sandbox_id,
                         runtime.settings.sandbox_ttl,
                     )
+                await asyncio.to_thread(
+                    nonces.prune, runtime.db, WINDOW_SECONDS, int(wall_now().timestamp())
+                )
         except Exception:  # keep sweeping; the next request settles on its own anyway
             log.exception("the background sweep failed")

@@ -24,8 +24,14 @@ def to_millisecond(moment: datetime) -> datetime:
 
 
 def monotonic() -> float:
-    """Seconds on a clock that never jumps; for timeouts and rate limits."""
+    """Seconds on a clock that never jumps; for timeouts."""
     return time.monotonic()
+
+
+def epoch_seconds() -> float:
+    """Wall seconds since the epoch, for what servers share (rate limits): a monotonic
+    clock is each machine's own."""
+    return time.time()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,25 +4,43 @@ Two kinds of transaction: `read()` and `write()`. On SQLite a write starts with
 `BEGIN IMMEDIATE`, taking the database's write lock before it reads anything, so the
 check-then-write of a refund can never interleave with another writer's (two requests
 cannot both take the last unit). On PostgreSQL the core locks the order row instead.
+
+A third, `side_write()`, is for the tables that the read cache never holds (journal,
+nonces, rate buckets, fault counters), written by almost every request: on a SQLite file
+it runs on the connection that reads the file's version, whose own commits do not move
+that version, so the cache outlives them.
+
+`exclusive()` is a write that no other server runs at the same time, whatever it is
+doing: for the one-time work at start (schema, templates).
 """
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, create_engine
 
+from mockrefund.controls import tables as control_tables  # noqa: F401  (registers them)
 from mockrefund.core import models  # noqa: F401  (registers the tables)
-from mockrefund.readcache import FileVersion, ReadCache, WriteCounter
+from mockrefund.readcache import ReadCache, WriteCounter
 
 _WRITE = "mockrefund_write"
 
 # Bump when a table changes shape; an older database is then refused with advice.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+
+# The PostgreSQL advisory lock that one-time work at start runs under (any fixed number
+# that no other program on the database uses: "mockrfnd" in ASCII).
+_START_LOCK = 0x6D6F636B72666E64 & 0x7FFFFFFFFFFFFFFF
+# How long a server waits for another to finish its start on the same SQLite file.
+_START_WAIT_SECONDS = 600.0
 
 
 class SchemaMismatch(RuntimeError):
@@ -45,29 +63,36 @@ class Database:
         configure_mappers()
         self.engine = _make_engine(url)
         self._writes = WriteCounter()
-        self.cache = _make_cache(self.engine, self._writes, read_cache)
+        self._side = _SideConnection(url) if _is_sqlite_file(self.engine) else None
+        self.cache = _make_cache(self.engine, self._writes, self._side, read_cache)
 
-    def create_schema(self) -> None:
-        SQLModel.metadata.create_all(self.engine)
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def create_schema(self, session: Session | None = None) -> None:
+        """Create what is missing; inside `exclusive()`, several servers starting on one
+        database take turns instead of racing for the same tables."""
+        SQLModel.metadata.create_all(session.connection() if session else self.engine)
         self._writes.bump()
 
     def drop_schema(self) -> None:
         SQLModel.metadata.drop_all(self.engine)
         self._writes.bump()
 
-    def check_schema_version(self) -> None:
+    def check_schema_version(self, session: Session) -> None:
         """Stamp a new database; refuse one written by a mockrefund with other tables."""
-        with self.write() as session:
-            info = session.get(SchemaInfo, 1)
-            # A database with sandboxes but no stamp predates the stamp: version 1.
-            found = info.version if info else (1 if _has_rows(session, "sandbox") else None)
-            if found is None:
-                session.add(SchemaInfo(version=SCHEMA_VERSION))
-            elif found != SCHEMA_VERSION:
-                raise SchemaMismatch(
-                    f"the database {self.url} has schema version {found}, this "
-                    f"mockrefund needs {SCHEMA_VERSION}; start with --reset to seed it again"
-                )
+        info = session.get(SchemaInfo, 1)
+        # A database with sandboxes but no stamp predates the stamp: version 1.
+        found = info.version if info else (1 if _has_rows(session, "sandbox") else None)
+        if found is None:
+            session.add(SchemaInfo(version=SCHEMA_VERSION))
+            session.flush()
+        elif found != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the database {self.url} has schema version {found}, this "
+                f"mockrefund needs {SCHEMA_VERSION}; start with --reset to seed it again"
+            )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -89,28 +114,102 @@ class Database:
                 finally:
                     self._writes.bump()
 
+    @contextmanager
+    def side_write(self) -> Iterator[Connection]:
+        """One transaction on tables the read cache never holds; it leaves the cache as
+        it is (see the module's doc)."""
+        if self._side is not None:
+            with self._side.write() as conn:
+                yield conn
+            return
+        # PostgreSQL (no cache) or an in-memory SQLite (whose cache version counts only
+        # `write()`s): the engine's own connections, with no count.
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def exclusive(self) -> Iterator[Session]:
+        """A write that waits for, and then excludes, every other server's `exclusive()`
+        (and on SQLite every write): PostgreSQL's advisory lock, SQLite's write lock."""
+        deadline = time.monotonic() + _START_WAIT_SECONDS
+        while True:
+            try:
+                with self.write() as session:
+                    if self.is_postgres:
+                        session.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _START_LOCK}
+                        )
+                    yield session
+                return
+            except OperationalError as error:
+                # Another server holds a SQLite file's write lock for longer than the busy
+                # timeout (seeding a large store): wait for it, as PostgreSQL would.
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+
     def dispose(self) -> None:
-        self.cache.close()
+        if self._side is not None:
+            self._side.close()
         self.engine.dispose()
 
 
-def _make_cache(engine: Engine, writes: WriteCounter, wanted: bool) -> ReadCache:
+class _SideConnection:
+    """One connection to a SQLite file, for `side_write()` and for the file's version.
+
+    `PRAGMA data_version` moves when *another* connection commits; read on this one, it
+    stays put for the side writes made here, and moves for everything else.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = _make_engine(url, single_connection=True)
+        self._lock = threading.Lock()
+        self._raw: Any = None
+
+    def version(self) -> int:
+        with self._lock:
+            if self._raw is None:
+                self._raw = self.engine.raw_connection()
+            row = self._raw.driver_connection.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._lock, self.engine.connect() as raw:
+            conn = raw.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
+            self.engine.dispose()
+
+
+def _is_sqlite_file(engine: Engine) -> bool:
+    path = engine.url.database
+    return engine.dialect.name == "sqlite" and bool(path) and path != ":memory:"
+
+
+def _make_cache(
+    engine: Engine, writes: WriteCounter, side: "_SideConnection | None", wanted: bool
+) -> ReadCache:
     """On for SQLite, where a version of the data is cheap to read; off elsewhere."""
     if not wanted or engine.dialect.name != "sqlite":
         return ReadCache(writes, None, enabled=False)
-    path = engine.url.database
-    if not path or path == ":memory:":
-        return ReadCache(writes, None, enabled=True)
-    return ReadCache(writes, FileVersion(path), enabled=True)
+    return ReadCache(writes, side.version if side else None, enabled=True)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, single_connection: bool = False) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
 
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
-    if in_memory:
+    if in_memory or single_connection:
         # An in-memory database lives in its one connection; share it.
         options["poolclass"] = StaticPool
     engine = create_engine(url, **options)
@@ -120,13 +219,15 @@ def _make_engine(url: str) -> Engine:
         # Let SQLAlchemy (below) decide when transactions begin, not the sqlite3 module.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
+        # First: switching a new file to WAL below needs a moment's lock, which another
+        # server opening the same file at the same moment must wait for, not fail on.
+        cursor.execute("PRAGMA busy_timeout=10000")
         if not in_memory:
             # WAL: readers never wait for the writer. NORMAL sync: a commit survives the
             # process being killed (it is in the OS's hands), at a fraction of FULL's cost.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")

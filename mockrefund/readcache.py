@@ -11,7 +11,8 @@ is dropped as soon as the version moves. On SQLite the version is
 
 - the file's `PRAGMA data_version`, read on a connection of its own, which moves when any
   other connection commits: this process's writers, and other processes on the same
-  file too;
+  file too (but not the journal and the like, written on that same connection: see
+  `db.Database.side_write`);
 - plus a count of this process's own commits, for an in-memory database, which has only
   one connection and so never sees its own commits in `data_version`.
 
@@ -22,8 +23,6 @@ Entries are shared: callers treat what they get as read-only.
 """
 
 import contextlib
-import sqlite3
-import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -47,34 +46,8 @@ class WriteCounter:
         self.count += 1
 
 
-class FileVersion:
-    """`PRAGMA data_version` of a SQLite file, read on a connection used for nothing else."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            if self._conn is None:
-                # Opened on first use (and again after `close`, as the engine reconnects
-                # after its own dispose). Autocommit: each read sees the commits before it.
-                self._conn = sqlite3.connect(
-                    self._path, isolation_level=None, check_same_thread=False
-                )
-            row = self._conn.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-
 class ReadCache:
-    def __init__(self, writes: WriteCounter, file: FileVersion | None, enabled: bool) -> None:
+    def __init__(self, writes: WriteCounter, file: Callable[[], int] | None, enabled: bool) -> None:
         self._writes = writes
         self._file = file
         self.enabled = enabled
@@ -109,9 +82,14 @@ class ReadCache:
         entries[key] = value
         return value
 
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+    def peek(self, key: Hashable) -> Any:
+        """What the cache holds for `key` at the current version, or None; never loads."""
+        if not self.enabled:
+            return None
+        seen, entries = self._state
+        if seen != self.version():
+            return None
+        return entries.get(key)
 
 
 def _drop_oldest(entries: dict[Hashable, Any]) -> None:

@@ -1,21 +1,26 @@
 """What a running server holds (settings, database, fixture sets) and how sandboxes are made.
 
-Each fixture set is seeded once, at start, into a hidden template sandbox. Every sandbox
-made from that set, the default one included, is a copy of its template (see
-`core.cloning`), and a reset copies it again: milliseconds, whatever the fixtures hold.
+Each fixture set is seeded once into a hidden template sandbox, named after a digest of
+the fixtures, so that every server on one database (and every restart) finds the same
+one. Every sandbox made from that set, the default one included, is a copy of its
+template (see `core.cloning`), and a reset copies it again: milliseconds, whatever the
+fixtures hold. All of it is in the database; the server itself holds nothing that
+changes what a sandbox answers.
 """
 
+import contextlib
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlmodel import Session, SQLModel, col
 
-from mockrefund.admin.controls import Controls
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.config import Settings
+from mockrefund.controls import tables as control_tables
 from mockrefund.core import cloning, sandboxes
 from mockrefund.core.lifecycle import DelayPolicy
 from mockrefund.core.models import Sandbox
@@ -27,6 +32,8 @@ from mockrefund.fixtures.seed import seed
 TEMPLATE_PREFIX = "template:"
 SANDBOX_PREFIX = "sbx_"
 DEFAULT_FIXTURES = "default"
+# The `fixtures` of a sandbox made from fixtures sent with the request.
+INLINE_FIXTURES = "inline"
 
 
 class SandboxLimitReached(RuntimeError):
@@ -56,8 +63,6 @@ class Runtime:
         self.life = Lifecycle(self.delays, settings.seed)
         self._default_fixtures = fixtures
         self.started = False
-        # Journal, faults and rate-limit switches, in memory, per sandbox.
-        self.controls = Controls(settings.journal_size, capacity=settings.max_sandboxes + 16)
 
     # -- fixture sets ---------------------------------------------------------------
 
@@ -76,32 +81,22 @@ class Runtime:
     # -- start ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the schema, rebuild the default template, seed the default sandbox if new."""
-        if self.settings.reset:
-            self.db.drop_schema()
-        self.db.create_schema()
-        self.db.check_schema_version()
-        with self.db.write() as session:
-            # Templates are rebuilt from the files at every start, so edits take effect
-            # for new sandboxes and resets (existing sandboxes keep their data).
-            named = session.execute(
-                select(col(Sandbox.fixtures)).where(
-                    col(Sandbox.id).like(TEMPLATE_PREFIX + "%"),
-                    # An inline set's template is named after its sandbox: not a file.
-                    col(Sandbox.fixtures).not_like(SANDBOX_PREFIX + "%"),
-                )
-            ).scalars()
-            for name in sorted({DEFAULT_FIXTURES, *named}):
-                try:
-                    fixtures = self.fixture_set(name)
-                except (UnknownFixtureSet, FixtureError):
-                    continue  # gone or broken now: its sandboxes keep the copy they have
-                self._build_template(session, name, fixtures)
+        """Create the schema, the default set's template and the default sandbox, each
+        only if missing; any number of servers may start at once on one database."""
+        default = self.fixture_set(DEFAULT_FIXTURES)
+        with self.db.exclusive() as session:
+            if self.settings.reset:
+                SQLModel.metadata.drop_all(session.connection())
+            self.db.create_schema(session)
+            self.db.check_schema_version(session)
+            template = self._template(session, default, DEFAULT_FIXTURES)
+            _drop_unused_templates(session, keep=template)
             if session.get(Sandbox, sandboxes.DEFAULT_SANDBOX) is None:
                 self._create(
                     session,
                     sandboxes.DEFAULT_SANDBOX,
                     DEFAULT_FIXTURES,
+                    template,
                     self.settings.seed,
                     ClockOptions(
                         scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
@@ -109,15 +104,23 @@ class Runtime:
                 )
         self.started = True
 
-    def _build_template(self, session: Session, name: str, fixtures: FixtureSet) -> str:
-        template_id = TEMPLATE_PREFIX + name
-        _empty(session, template_id)
-        session.add(
-            sandboxes.new_sandbox(template_id, 0, name, ClockState.start(wall_now(), frozen=True))
-        )
-        session.flush()
-        seed(session, template_id, fixtures)
-        session.flush()
+    def _template(self, session: Session, fixtures: FixtureSet, name: str) -> str:
+        """The id of the template holding `fixtures`, seeded now if no server has yet.
+
+        A template is named after a digest of its fixtures: the same fixtures, from any
+        server or after a restart, find the same template; edited ones make a new one.
+        """
+        template_id = TEMPLATE_PREFIX + _digest(fixtures)
+        _lock(session, template_id)
+        if session.get(Sandbox, template_id) is None:
+            session.add(
+                sandboxes.new_sandbox(
+                    template_id, 0, name, ClockState.start(wall_now(), frozen=True)
+                )
+            )
+            session.flush()
+            seed(session, template_id, fixtures)
+            session.flush()
         return template_id
 
     # -- sandboxes ------------------------------------------------------------------
@@ -129,7 +132,15 @@ class Runtime:
         clock: ClockOptions = ClockOptions(),
     ) -> Sandbox:
         sandbox_id = SANDBOX_PREFIX + secrets.token_urlsafe(18)
+        if isinstance(fixtures, FixtureSet):
+            fixture_set, name = fixtures, INLINE_FIXTURES
+        else:
+            fixture_set, name = self.fixture_set(fixtures), fixtures
         with self.db.write() as session:
+            template = self._template(session, fixture_set, name)
+            # Counting and adding under one lock, so that servers creating at the same
+            # time cannot together pass the limit.
+            _lock(session, "sandbox-count")
             count = session.execute(
                 select(func.count())
                 .select_from(Sandbox)
@@ -143,22 +154,18 @@ class Runtime:
                     f"the server holds {count} sandboxes, its limit "
                     f"(MOCKREFUND_MAX_SANDBOXES); delete some or wait for idle ones to expire"
                 )
-            if isinstance(fixtures, FixtureSet):
-                name = f"inline:{sandbox_id}"
-                self._build_template(session, sandbox_id, fixtures)
-            else:
-                name = fixtures
-                if session.get(Sandbox, TEMPLATE_PREFIX + name) is None:
-                    self._build_template(session, name, self.fixture_set(name))
             seed_value = self.settings.seed if seed_value is None else seed_value
-            sandbox = self._create(session, sandbox_id, name, seed_value, clock)
-        self.controls.of(sandbox_id)  # its journal records from the first request on
-        return sandbox
+            return self._create(session, sandbox_id, name, template, seed_value, clock)
 
     def _create(
-        self, session: Session, sandbox_id: str, fixtures: str, seed_value: int, clock: ClockOptions
+        self,
+        session: Session,
+        sandbox_id: str,
+        fixtures: str,
+        template: str,
+        seed_value: int,
+        clock: ClockOptions,
     ) -> Sandbox:
-        template = TEMPLATE_PREFIX + (sandbox_id if fixtures.startswith("inline:") else fixtures)
         wall = wall_now()
         state = ClockState.start(
             wall,
@@ -175,33 +182,51 @@ class Runtime:
         return sandbox
 
     def reset(self, sandbox_id: str = sandboxes.DEFAULT_SANDBOX) -> Sandbox:
-        """Back to the fixtures: the sandbox's data, ids and clock start over."""
+        """Back to the fixtures: the sandbox's data, ids, clock and controls start over."""
         with self.db.write() as session:
-            old = sandboxes.get(session, sandbox_id)
-            clock = ClockOptions(scale=old.clock_scale, frozen=old.clock_frozen)
+            # Locked first: a second reset of the same sandbox waits for this one.
+            sandbox = sandboxes.get(session, sandbox_id, for_update=True)
+            template = sandbox.template
+            if sandbox.fixtures != INLINE_FIXTURES:
+                # A named set is read again, so that edits to its files take effect.
+                with contextlib.suppress(UnknownFixtureSet, FixtureError):
+                    fixture_set = self.fixture_set(sandbox.fixtures)
+                    template = self._template(session, fixture_set, sandbox.fixtures)
+            _lock(session, template)
+            _empty(session, sandbox_id, keep_sandbox=True)
+            clock = ClockOptions(scale=sandbox.clock_scale, frozen=sandbox.clock_frozen)
             if sandbox_id == sandboxes.DEFAULT_SANDBOX:
                 clock = ClockOptions(
                     scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
                 )
-            fixtures, seed_value, template = old.fixtures, old.seed, old.template
-            session.expunge(old)
-            _empty(session, sandbox_id)
-            self.controls.forget(sandbox_id)
-            sandbox = self._create(session, sandbox_id, fixtures, seed_value, clock)
-            sandbox.template = template
+            wall = wall_now()
+            fresh = sandboxes.new_sandbox(
+                sandbox_id,
+                sandbox.seed,
+                sandbox.fixtures,
+                ClockState.start(wall, scale=clock.scale or 1.0, frozen=bool(clock.frozen)),
+            )
+            fresh.template = template
+            fresh.last_used_at = wall
+            fresh.created_at = sandbox.created_at
+            for field, value in fresh.model_dump().items():
+                setattr(sandbox, field, value)
             session.add(sandbox)
+            session.flush()
+            cloning.clone(session, template, sandbox_id)
             return sandbox
 
     def delete_sandbox(self, sandbox_id: str) -> None:
         if sandbox_id == sandboxes.DEFAULT_SANDBOX:
             raise DefaultSandboxProtected("the default sandbox cannot be deleted; reset it instead")
         with self.db.write() as session:
-            sandbox = sandboxes.get(session, sandbox_id)
-            inline_template = sandbox.template == TEMPLATE_PREFIX + sandbox_id
+            sandbox = sandboxes.get(session, sandbox_id, for_update=True)
+            template = sandbox.template
             _empty(session, sandbox_id)
-            self.controls.forget(sandbox_id)
-            if inline_template:
-                _empty(session, sandbox.template)
+            if sandbox.fixtures == INLINE_FIXTURES:
+                # Inline fixtures' templates go with the last sandbox made from them.
+                _lock(session, template)
+                _drop_unused_templates(session, only=template)
 
     def expire_idle(self) -> list[str]:
         """Delete the sandboxes nobody used for `sandbox_ttl` seconds; returns their ids."""
@@ -209,25 +234,56 @@ class Runtime:
         expired = sandboxes.idle_since(
             self.db, cutoff, keep=(sandboxes.DEFAULT_SANDBOX,), hidden_prefix=TEMPLATE_PREFIX
         )
+        gone = []
         for sandbox_id in expired:
             try:
                 self.delete_sandbox(sandbox_id)
             except sandboxes.SandboxNotFound:
-                continue  # deleted meanwhile
-        return expired
+                continue  # deleted meanwhile, by a request or another server's sweep
+            gone.append(sandbox_id)
+        return gone
 
     def close(self) -> None:
         self.db.dispose()
 
 
-def _empty(session: Session, sandbox_id: str) -> None:
-    """Delete every row of a sandbox, children before parents."""
+def _empty(session: Session, sandbox_id: str, keep_sandbox: bool = False) -> None:
+    """Delete every row of a sandbox, children before parents, its controls included."""
     tables = SQLModel.metadata.tables
-    for name in reversed(cloning.TABLES):
+    for name in [*reversed(cloning.TABLES), *control_tables.TABLES]:
         table = tables[name]
         session.execute(delete(table).where(table.c.sandbox_id == sandbox_id))
-    sandbox_table = tables["sandbox"]
-    session.execute(delete(sandbox_table).where(sandbox_table.c.id == sandbox_id))
+    if not keep_sandbox:
+        sandbox_table = tables["sandbox"]
+        session.execute(delete(sandbox_table).where(sandbox_table.c.id == sandbox_id))
+
+
+def _drop_unused_templates(
+    session: Session, keep: str | None = None, only: str | None = None
+) -> None:
+    """Delete templates that no sandbox was made from (but `keep`); `only`: just that one."""
+    used = select(col(Sandbox.template)).where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
+    query = select(col(Sandbox.id)).where(
+        col(Sandbox.id).like(TEMPLATE_PREFIX + "%"), col(Sandbox.id).not_in(used)
+    )
+    if keep is not None:
+        query = query.where(col(Sandbox.id) != keep)
+    if only is not None:
+        query = query.where(col(Sandbox.id) == only)
+    for template_id in session.execute(query).scalars().all():
+        _empty(session, template_id)
+
+
+def _digest(fixtures: FixtureSet) -> str:
+    content = fixtures.model_dump_json().encode()
+    return hashlib.sha256(content).hexdigest()[:32]
+
+
+def _lock(session: Session, name: str) -> None:
+    """Take a lock on `name` until the transaction ends. PostgreSQL needs one (an
+    advisory lock); a SQLite write already holds the database's only write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 __all__ = [

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
-from mockrefund.admin.journal import Filter
+from mockrefund.controls import journal
+from mockrefund.controls.journal import Filter
 
 router = APIRouter(tags=["journal"])
 
@@ -48,16 +49,16 @@ def list_requests(
     where: FilterDep,
     limit: Annotated[int | None, Query(ge=1, description="Only the newest N")] = None,
 ) -> dict[str, Any]:
-    entries = runtime.controls.of(sandbox_id).journal.select(where, limit)
+    entries = journal.select_entries(runtime.db, sandbox_id, where, limit)
     return {"requests": [entry.view() for entry in entries]}
 
 
 @router.get("/requests/count", summary="How many recorded requests match")
 def count_requests(runtime: RuntimeDep, sandbox_id: SandboxDep, where: FilterDep) -> dict[str, int]:
-    return {"count": runtime.controls.of(sandbox_id).journal.count(where)}
+    return {"count": journal.count(runtime.db, sandbox_id, where)}
 
 
 @router.delete("/requests", summary="Forget the recorded requests")
 def clear_requests(runtime: RuntimeDep, sandbox_id: SandboxDep) -> dict[str, bool]:
-    runtime.controls.of(sandbox_id).journal.clear()
+    journal.clear(runtime.db, sandbox_id)
     return {"cleared": True}

@@ -1,17 +1,38 @@
 """Copying every row of one sandbox into another, in a handful of statements.
 
 A fixture set is seeded once into a hidden template sandbox; creating or resetting a
-sandbox then copies the template with one `INSERT ... SELECT` per table, shifting each
-table's ids by an offset past the highest id in use (and foreign keys by the offset of
-the table they point to). No row passes through Python, so a copy of the default
-fixtures takes a few milliseconds on SQLite and PostgreSQL alike.
+sandbox then copies the template with one `INSERT ... SELECT` per table. No row passes
+through Python, so a copy of the default fixtures takes a few milliseconds.
+
+The copies need new ids, and their foreign keys the new ids of their parents:
+- On SQLite, where every write holds the database's one write lock, each table's ids
+  shift by an offset past the highest id in use (and foreign keys by the offset of the
+  table they point to): nobody else can take an id meanwhile.
+- On PostgreSQL, where other transactions insert at the same time, each new id comes
+  from the table's own sequence (`nextval`, which no two transactions ever share); a
+  temporary map from old to new ids, filled first, gives the foreign keys theirs.
 """
 
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Insert, Integer, Select, Table, bindparam, func, insert, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -32,6 +53,9 @@ TABLES = [
 
 def clone(session: Session, source: str, target: str) -> None:
     """Copy the rows of sandbox `source` into sandbox `target` (which must be empty)."""
+    if session.get_bind().dialect.name == "postgresql":
+        _clone_by_sequences(session, source, target)
+        return
     statements = _statements()
     conn = session.connection()
     row = conn.execute(statements.offsets, {"source": source}).one()
@@ -42,8 +66,6 @@ def clone(session: Session, source: str, target: str) -> None:
     params |= {_offset_name(name): offset for name, offset in offsets.items()}
     for copy in statements.copies:
         conn.execute(copy, params)
-    if session.get_bind().dialect.name == "postgresql":
-        _advance_postgres_sequences(session, offsets)
 
 
 @dataclass(frozen=True)
@@ -111,12 +133,83 @@ def _shifted(column: Column[Any], keyed: set[str]) -> ColumnElement[Any]:
     return column.label(column.name)
 
 
-def _advance_postgres_sequences(session: Session, offsets: dict[str, int]) -> None:
-    # Rows inserted with explicit ids do not move PostgreSQL's serial sequences.
-    for name in offsets:
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
-            )
-        )
+_ID_MAP = Table(
+    "clone_id_map",
+    MetaData(),  # not the tables' metadata: a temporary table, made per connection
+    Column("tbl", String, primary_key=True),
+    Column("old_id", BigInteger, primary_key=True),
+    Column("new_id", BigInteger),
+)
+_MAKE_ID_MAP = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS clone_id_map "
+    "(tbl text, old_id bigint, new_id bigint, PRIMARY KEY (tbl, old_id)) "
+    "ON COMMIT DELETE ROWS"
+)
+
+
+def _clone_by_sequences(session: Session, source: str, target: str) -> None:
+    conn = session.connection()
+    statements = _sequence_statements()
+    conn.exec_driver_sql(_MAKE_ID_MAP)
+    params = {"source": source, "target": target}
+    for mapping in statements.maps:
+        conn.execute(mapping, params)
+    for copy in statements.copies:
+        conn.execute(copy, params)
+    conn.execute(delete(_ID_MAP))  # the next copy in this transaction starts afresh
+
+
+@dataclass(frozen=True)
+class _SequenceStatements:
+    maps: list[Insert]
+    copies: list[Insert]
+
+
+@cache
+def _sequence_statements() -> _SequenceStatements:
+    tables = SQLModel.metadata.tables
+    keyed = [name for name in TABLES if _is_integer_key(tables[name])]
+    return _SequenceStatements(
+        [_map_statement(tables[name]) for name in keyed],
+        [_mapped_copy_statement(tables[name], set(keyed)) for name in TABLES],
+    )
+
+
+def _map_statement(table: Table) -> Insert:
+    """New ids for the source's rows of `table`, each from the table's own sequence."""
+    new_id = func.nextval(func.pg_get_serial_sequence(table.name, "id"))
+    return insert(_ID_MAP).from_select(
+        ["tbl", "old_id", "new_id"],
+        select(literal(table.name), table.c.id, new_id).where(
+            table.c.sandbox_id == bindparam("source")
+        ),
+    )
+
+
+def _mapped_copy_statement(table: Table, keyed: set[str]) -> Insert:
+    columns = list(table.c)
+    values = [_mapped(column, keyed) for column in columns]
+    return insert(table).from_select(
+        [c.name for c in columns],
+        select(*values).where(table.c.sandbox_id == bindparam("source")),
+    )
+
+
+def _mapped(column: Column[Any], keyed: set[str]) -> ColumnElement[Any]:
+    if column.name == "sandbox_id":
+        return bindparam("target", type_=column.type).label(column.name)
+    if column.name == "id" and column.table.name in keyed:
+        return _new_id(column.table.name, column).label(column.name)
+    for key in column.foreign_keys:
+        referenced = key.column.table.name
+        if referenced in keyed:
+            return _new_id(referenced, column).label(column.name)
+    return column.label(column.name)
+
+
+def _new_id(table: str, old: Column[Any]) -> ColumnElement[Any]:
+    return (
+        select(_ID_MAP.c.new_id)
+        .where(_ID_MAP.c.tbl == table, _ID_MAP.c.old_id == old)
+        .scalar_subquery()
+    )

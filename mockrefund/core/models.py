@@ -64,6 +64,9 @@ class Sandbox(SQLModel, table=True):
     clock_anchor_mock: datetime = _time()
     clock_scale: float = 1.0
     clock_frozen: bool = False
+    # The platforms' rate limits, switched on for this sandbox by the control plane.
+    kakaclo_rate_limit: bool = False
+    shopline_rate_limit: bool = False
 
 
 class Sequence(SQLModel, table=True):

@@ -7,7 +7,7 @@ a refused refund leaves the queue as it was.
 
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -63,28 +63,46 @@ def clear(db: Database, sandbox_id: str) -> None:
 
 
 def take(session: Session, sandbox_id: str, platform: str, order_ref: str) -> ForcedOutcome | None:
-    """The forced outcome for this refund, if any, used up by one."""
+    """The forced outcome for this refund, if any, used up by one.
+
+    Taking is a conditional decrement (`remaining > 0`), so two refunds on two servers
+    can never both take the last use: the loser sees no row change and looks again.
+    """
+    conn = session.connection()
     # Most sandboxes have none queued: one prepared probe answers that, in every refund.
-    if session.connection().execute(_ANY_QUEUED, {"in_sandbox": sandbox_id}).first() is None:
+    if conn.execute(_ANY_QUEUED, {"in_sandbox": sandbox_id}).first() is None:
         return None
-    candidates = session.exec(
-        select(ForcedOutcome)
-        .where(ForcedOutcome.sandbox_id == sandbox_id)
-        .order_by(col(ForcedOutcome.id))
-    ).all()
-    matching = [
-        f for f in candidates if f.platform in (None, platform) and f.order_ref in (None, order_ref)
-    ]
-    if not matching:
-        return None
-    chosen = min(matching, key=lambda f: (f.order_ref is None, f.platform is None, f.id))
-    chosen.remaining -= 1
-    if chosen.remaining <= 0:
-        session.delete(chosen)
-    else:
-        session.add(chosen)
-    return chosen
+    while True:
+        rows = conn.execute(_QUEUED, {"in_sandbox": sandbox_id}).all()
+        matching = [
+            row
+            for row in rows
+            if row.platform in (None, platform) and row.order_ref in (None, order_ref)
+        ]
+        if not matching:
+            return None
+        chosen = min(matching, key=lambda f: (f.order_ref is None, f.platform is None, f.id))
+        left = conn.execute(_TAKE_ONE, {"outcome_id": chosen.id}).scalar()
+        if left is None:
+            continue  # taken by a concurrent refund meanwhile
+        if left <= 0:
+            conn.execute(_DROP_USED_UP, {"outcome_id": chosen.id})
+        return ForcedOutcome.model_construct(**{**chosen._mapping, "remaining": int(left)})
 
 
 _TABLE = table_of(ForcedOutcome)
 _ANY_QUEUED = sql_select(_TABLE.c.id).where(_TABLE.c.sandbox_id == bindparam("in_sandbox")).limit(1)
+_QUEUED = (
+    sql_select(_TABLE)
+    .where(_TABLE.c.sandbox_id == bindparam("in_sandbox"), _TABLE.c.remaining > 0)
+    .order_by(_TABLE.c.id)
+)
+_TAKE_ONE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("outcome_id"), _TABLE.c.remaining > 0)
+    .values(remaining=_TABLE.c.remaining - 1)
+    .returning(_TABLE.c.remaining)
+)
+_DROP_USED_UP = delete(_TABLE).where(
+    _TABLE.c.id == bindparam("outcome_id"), _TABLE.c.remaining <= 0
+)

@@ -50,8 +50,11 @@ def new_sandbox(sandbox_id: str, seed: int, fixtures: str, clock: ClockState) ->
     return sandbox
 
 
-def get(session: Session, sandbox_id: str) -> Sandbox:
-    sandbox = session.get(Sandbox, sandbox_id)
+def get(session: Session, sandbox_id: str, for_update: bool = False) -> Sandbox:
+    """The sandbox; `for_update`: locked until the transaction ends (on PostgreSQL; a
+    SQLite write holds the whole database already), so that changes made from what was
+    read cannot be lost to a concurrent one."""
+    sandbox = session.get(Sandbox, sandbox_id, with_for_update=for_update or None)
     if sandbox is None:
         raise SandboxNotFound(sandbox_id)
     return sandbox
@@ -69,7 +72,8 @@ def change_clock(
 ) -> tuple[ClockState, datetime, int]:
     """Apply a clock change, then settle what it made due; returns (state, now, settled)."""
     with db.write() as session:
-        sandbox = get(session, sandbox_id)
+        # Locked: two advances at once move the clock twice, not once.
+        sandbox = get(session, sandbox_id, for_update=True)
         wall = wall_now()
         state = change(clock_of(sandbox), wall)
         _store_clock(sandbox, state)
@@ -106,6 +110,16 @@ def _load(db: Database, sandbox_id: str) -> tuple[Sandbox, datetime | None]:
 
 _TABLE = table_of(Sandbox)
 _BY_ID = sql_select(_TABLE).where(_TABLE.c.id == bindparam("sandbox_id"))
+
+
+def set_rate_limits(db: Database, sandbox_id: str, switches: dict[str, bool]) -> Sandbox:
+    """Switch the platforms' rate limits of the sandbox on or off; the sandbox as now."""
+    with db.write() as session:
+        sandbox = get(session, sandbox_id, for_update=True)
+        for platform, on in switches.items():
+            setattr(sandbox, f"{platform}_rate_limit", on)
+        session.add(sandbox)
+        return sandbox
 
 
 def settle_all(db: Database) -> None:

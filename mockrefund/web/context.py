@@ -6,15 +6,18 @@ from datetime import datetime
 from starlette.requests import Request
 
 from mockrefund.core import sandboxes
+from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
 from mockrefund.runtime import Runtime
-from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY, SERVED_KEY
+from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
     runtime: Runtime
     sandbox_id: str
+    # As read for this request (a plain value: its clock, seed and switches).
+    sandbox: Sandbox
     now: datetime
     # The settings' lifecycle with the sandbox's own seed.
     life: Lifecycle
@@ -39,5 +42,4 @@ def open_scope(request: Request) -> Scope:
     sandbox_id = sandbox_id_of(request)
     now, sandbox = sandboxes.prepare(runtime.db, sandbox_id)
     sandboxes.touch(runtime.db, sandbox)
-    request.scope.setdefault("state", {})[SERVED_KEY] = True
-    return Scope(runtime, sandbox_id, now, replace(runtime.life, seed=sandbox.seed))
+    return Scope(runtime, sandbox_id, sandbox, now, replace(runtime.life, seed=sandbox.seed))

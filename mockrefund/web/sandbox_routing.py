@@ -15,8 +15,6 @@ PREFIX = "/sandboxes/"
 HEADER = b"x-mockrefund-sandbox"
 SANDBOX_KEY = "mockrefund_sandbox"
 ORIGINAL_PATH_KEY = "mockrefund_original_path"
-# Set once the sandbox is known to exist (the journal records only real sandboxes).
-SERVED_KEY = "mockrefund_sandbox_served"
 
 
 class SandboxRouting:

@@ -5,7 +5,10 @@ that belongs to a platform it
 1. applies the first fault rule of the sandbox that fires: latency, a dropped connection,
    or an answer with the rule's status in the platform's own format;
 2. otherwise passes the request on;
-3. records the request and its answer in the sandbox's journal.
+3. records the request and its answer in the sandbox's journal, before the answer's last
+   byte leaves.
+
+Both are database work (shared by every server), done off the event loop.
 """
 
 import asyncio
@@ -13,16 +16,19 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockrefund.admin.journal import Entry, headers_of, next_id, text_of
 from mockrefund.clock import wall_now
+from mockrefund.controls import faults, journal
+from mockrefund.controls.faults import Fault
+from mockrefund.controls.journal import Entry, headers_of, text_of
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import DialectRegistry
 from mockrefund.web.responses import WireJSON
-from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY, SERVED_KEY
+from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
 
 NEAREST_HEADER = "x-mockrefund-nearest-routes"
 
@@ -44,27 +50,38 @@ class Traffic:
 
         state = scope.setdefault("state", {})
         sandbox_id = state.get(SANDBOX_KEY, DEFAULT_SANDBOX)
-        controls = self.runtime.controls.get(sandbox_id)
         started = time.perf_counter()
         entry = Entry(
-            id=next_id(),
             at=wall_now(),
             platform=dialect.name,
             method=scope["method"],
             path=state.get(ORIGINAL_PATH_KEY, scope["path"]),
             query=scope.get("query_string", b"").decode("latin-1"),
             request_headers=headers_of(scope["headers"]),
-            request_body="",
         )
         body_parts: list[bytes] = []
+        response_parts: list[bytes] = []
+        recorded = False
+
+        async def record() -> None:
+            nonlocal recorded
+            recorded = True
+            entry.request_body = text_of(b"".join(body_parts))
+            entry.response_body = text_of(b"".join(response_parts))
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            await run_in_threadpool(
+                journal.record,
+                self.runtime.db,
+                sandbox_id,
+                entry,
+                self.runtime.settings.journal_size,
+            )
 
         async def recording_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 body_parts.append(message.get("body", b""))
             return message
-
-        response_parts: list[bytes] = []
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -75,14 +92,14 @@ class Traffic:
                     entry.nearest_routes = [r.strip() for r in nearest.split(",")]
             elif message["type"] == "http.response.body":
                 response_parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # In the journal before the client has the answer: whatever it asks
+                    # next, of any server, sees this request.
+                    await record()
             await send(message)
 
         try:
-            fault = (
-                controls.faults.pick(entry.method, scope["path"], dialect.name)
-                if controls
-                else None
-            )
+            fault = await self._fault(sandbox_id, entry.method, scope["path"], dialect.name)
             if fault is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
@@ -92,6 +109,7 @@ class Traffic:
             if rule.latency_ms:
                 await asyncio.sleep(rule.latency_ms / 1000)
             if rule.drop:
+                await record()
                 _drop(receive)
                 return
             if rule.status is None:
@@ -103,12 +121,14 @@ class Traffic:
                 response = dialect.fault(Request(scope), rule.status)
             await response(scope, recording_receive, recording_send)
         finally:
-            entry.request_body = text_of(b"".join(body_parts))
-            entry.response_body = text_of(b"".join(response_parts))
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            # Record for sandboxes that exist: made here, or served by this request.
-            if controls is not None or state.get(SERVED_KEY) or sandbox_id == DEFAULT_SANDBOX:
-                self.runtime.controls.of(sandbox_id).journal.add(entry)
+            if not recorded:
+                await record()
+
+    async def _fault(self, sandbox_id: str, method: str, path: str, platform: str) -> Fault | None:
+        db = self.runtime.db
+        if faults.cached(db, sandbox_id) == []:
+            return None  # known without touching the database: the common case
+        return await run_in_threadpool(faults.pick, db, sandbox_id, method, path, platform)
 
 
 async def _drain(receive: Receive) -> None:

@@ -4,6 +4,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from mockrefund.controls.tables import JournalEntry, JournalHead
 
 from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
 from tests.platforms.woocommerce.conftest import basic
@@ -144,10 +147,10 @@ def test_bad_fault_rules_are_refused(client: TestClient) -> None:
 
 @pytest.fixture
 def still_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The buckets leak on the monotonic clock; stop it, so no request leaks out."""
+    """The buckets leak on the wall clock; stop it, so no request leaks out."""
     from mockrefund import clock
 
-    monkeypatch.setattr(clock, "monotonic", lambda: 1000.0)
+    monkeypatch.setattr(clock, "epoch_seconds", lambda: 1000.0)
 
 
 @pytest.mark.usefixtures("still_time")
@@ -230,4 +233,9 @@ def test_rate_limits_exist_only_for_kakaclo_and_shopline(client: TestClient) -> 
 def test_requests_to_a_sandbox_that_does_not_exist_are_not_journalled(client: TestClient) -> None:
     client.get("/sandboxes/sbx_made_up/openapi/v2/order/orders", headers=AUTH)
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    assert runtime.controls.get("sbx_made_up") is None
+    with runtime.db.read() as session:
+        rows = session.execute(select(JournalEntry).where(JournalEntry.sandbox_id == "sbx_made_up"))
+        assert rows.all() == []
+    # A sandbox made later under the same name would not inherit a journal either.
+    with runtime.db.read() as session:
+        assert session.get(JournalHead, "sbx_made_up") is None

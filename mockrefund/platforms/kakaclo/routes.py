@@ -77,7 +77,7 @@ def authenticate(request: Request, scope: Scope) -> Store:
     if credential.expires_at is not None and credential.expires_at <= scope.now:
         raise fail(BAD_TOKEN, "the access token has expired")
     assert store.id is not None
-    if not admitted(request, PLATFORM, scope.sandbox_id, store.id):
+    if not admitted(scope, PLATFORM, store.id):
         raise fail(RATE_LIMITED, "too many requests: the store's leaky bucket (120, 2/s) is full")
     return store
 

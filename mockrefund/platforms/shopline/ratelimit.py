@@ -4,14 +4,13 @@ Off unless the `shopline_rate_limit` setting or the sandbox's switch
 (`PUT /__admin/.../rate-limits`) is on.
 """
 
-from starlette.requests import Request
-
 from mockrefund.core.models import Store
 from mockrefund.platforms.shopline.errors import TOO_MANY_REQUESTS, fail
+from mockrefund.web.context import Scope
 from mockrefund.web.ratelimit import admitted
 
 
-def check(request: Request, sandbox_id: str, store: Store) -> None:
+def check(scope: Scope, store: Store) -> None:
     assert store.id is not None
-    if not admitted(request, "shopline", sandbox_id, store.id):
+    if not admitted(scope, "shopline", store.id):
         raise fail(429, TOO_MANY_REQUESTS)

@@ -69,7 +69,7 @@ def enter(request: Request, version: str) -> tuple[Scope, Store]:
         raise fail(404, f"API version {version!r} does not exist; versions look like v20220901")
     scope = open_scope(request)
     store = authenticate(request, scope)
-    ratelimit.check(request, scope.sandbox_id, store)
+    ratelimit.check(scope, store)
     return scope, store
 
 

@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from mockrefund.clock import wall_now
+from mockrefund.controls import nonces
 from mockrefund.core import credentials
 from mockrefund.core.models import Credential, Store
 from mockrefund.platforms.woocommerce.errors import fail
@@ -51,29 +51,6 @@ BASIC_REALM = (
 class Caller:
     credential: Credential
     store: Store
-
-
-class NonceBook:
-    """Nonces seen per key in the last 15 minutes (WooCommerce keeps them with the key)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], dict[str, int]] = {}
-        self._lock = threading.Lock()
-
-    def use(self, sandbox_id: str, key: str, nonce: str, timestamp: int, now: int) -> bool:
-        """Record the nonce; False when it was already used within the window."""
-        with self._lock:
-            book = self._seen.setdefault((sandbox_id, key), {})
-            for old, stamp in list(book.items()):
-                if stamp < now - WINDOW_SECONDS:
-                    del book[old]
-            if nonce in book:
-                return False
-            book[nonce] = timestamp
-            return True
-
-
-NONCES = NonceBook()
 
 
 def authenticate(request: Request, scope: Scope, params: Mapping[str, str], method: str) -> Caller:
@@ -164,7 +141,15 @@ def _check_timestamp_and_nonce(scope: Scope, caller: Caller, params: Mapping[str
     if not now - WINDOW_SECONDS <= timestamp <= now + WINDOW_SECONDS:
         raise fail(401, AUTH_ERROR, "Invalid timestamp.")
     nonce = params["oauth_nonce"]
-    if not NONCES.use(scope.sandbox_id, caller.credential.key, nonce, timestamp, now):
+    if not nonces.use(
+        scope.runtime.db,
+        scope.sandbox_id,
+        caller.credential.key,
+        nonce,
+        timestamp,
+        WINDOW_SECONDS,
+        now,
+    ):
         raise fail(401, AUTH_ERROR, "Invalid nonce - nonce has already been used.")
 
 

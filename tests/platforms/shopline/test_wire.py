@@ -95,7 +95,7 @@ def test_an_unexpected_crash_is_a_500_in_shoplines_format(
     assert_error(shopline.refund(SEED_BODY), 500, "the mock failed unexpectedly; see its log")
 
 
-class FakeMonotonic:
+class FakeWallClock:
     def __init__(self) -> None:
         self.now = 1000.0
 
@@ -104,16 +104,16 @@ class FakeMonotonic:
 
 
 @pytest.fixture
-def limited(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, FakeMonotonic]]:
-    fake = FakeMonotonic()
-    monkeypatch.setattr(clock, "monotonic", fake)
+def limited(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, FakeWallClock]]:
+    fake = FakeWallClock()
+    monkeypatch.setattr(clock, "epoch_seconds", fake)
     settings = make_settings(shopline_rate_limit=True)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, fake
 
 
 def test_the_leaky_bucket_holds_40_and_leaks_4_a_second(
-    limited: tuple[TestClient, FakeMonotonic],
+    limited: tuple[TestClient, FakeWallClock],
 ) -> None:
     client, fake = limited
     url = f"{API}/orders.json"

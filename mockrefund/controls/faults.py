@@ -1,0 +1,198 @@
+"""Injected faults: rules that make an emulated API answer badly on purpose.
+
+A rule matches by method, path (a regular expression searched in the path the client
+sent, without a sandbox prefix) and platform, and then answers a status with a body in
+that platform's own format (or a body given), adds latency, or drops the connection;
+for the next N matching requests, or with a probability under a seed.
+
+Rules and their counters are rows, so every server shares them: a rule for the next N
+requests fires N times in all, whichever servers take the requests (one conditional
+UPDATE per firing), and a probability rule draws from its seed and its own count of
+matching requests, so a run meets the same faults on one server or on three.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import bindparam, case, delete, insert, select, update
+
+from mockrefund.controls.tables import FaultRuleRow
+from mockrefund.core.values import table_of
+from mockrefund.db import Database
+
+
+class FaultRule(BaseModel):
+    method: str | None = Field(None, description="Only this HTTP method.")
+    path: str | None = Field(None, description="A regular expression searched in the path.")
+    platform: str | None = Field(None, description="kakaclo, shopline or woocommerce.")
+    status: int | None = Field(None, ge=100, le=599, description="Answer this status.")
+    body: Any = Field(None, description="Answer this JSON body instead of the platform's.")
+    latency_ms: int = Field(0, ge=0, le=60_000, description="Wait this long first.")
+    drop: bool = Field(False, description="Close the connection without an answer.")
+    times: int | None = Field(None, ge=1, description="Only the next N matching requests.")
+    probability: float = Field(1.0, gt=0, le=1, description="Chance that a match fires.")
+    seed: int = Field(0, description="Seed for the probability draws.")
+
+    @field_validator("path")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a regular expression: {error}") from None
+        return value
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("kakaclo", "shopline", "woocommerce"):
+            raise ValueError("use kakaclo, shopline or woocommerce")
+        return value
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A rule in force, as the traffic middleware matches it."""
+
+    id: int
+    rule: FaultRule
+    path: re.Pattern[str] | None
+
+    def matches(self, method: str, path: str, platform: str) -> bool:
+        rule = self.rule
+        return (
+            (not rule.method or rule.method.upper() == method)
+            and (not rule.platform or rule.platform == platform)
+            and (self.path is None or self.path.search(path) is not None)
+        )
+
+
+_TABLE = table_of(FaultRuleRow)
+
+
+def add(db: Database, sandbox_id: str, rule: FaultRule) -> dict[str, Any]:
+    with db.write() as session:
+        row = (
+            session.connection()
+            .execute(
+                insert(_TABLE).returning(*_TABLE.c),
+                {
+                    "sandbox_id": sandbox_id,
+                    "rule": rule.model_dump(mode="json"),
+                    "remaining": rule.times,
+                    "matched": 0,
+                    "fired": 0,
+                },
+            )
+            .one()
+        )
+    return _view(row._mapping)
+
+
+def views(db: Database, sandbox_id: str) -> list[dict[str, Any]]:
+    """The rules in force with their counters, oldest first."""
+    with db.read() as session:
+        rows = session.connection().execute(_IN_SANDBOX, {"sandbox_id": sandbox_id}).all()
+    return [_view(row._mapping) for row in rows]
+
+
+def remove(db: Database, sandbox_id: str, fault_id: int) -> bool:
+    with db.write() as session:
+        removed = session.execute(
+            delete(_TABLE).where(_TABLE.c.sandbox_id == sandbox_id, _TABLE.c.id == fault_id)
+        )
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+def clear(db: Database, sandbox_id: str) -> None:
+    with db.write() as session:
+        session.execute(delete(_TABLE).where(_TABLE.c.sandbox_id == sandbox_id))
+
+
+def in_force(db: Database, sandbox_id: str) -> list[Fault]:
+    """The sandbox's rules as matchers, from the read cache when it holds them (rules
+    change only by writes that move its version: added, removed, used up)."""
+    return db.cache.get(("faults", sandbox_id), lambda: _load(db, sandbox_id))
+
+
+def cached(db: Database, sandbox_id: str) -> list[Fault] | None:
+    """The rules if the read cache holds them now (no database work), else None."""
+    found: list[Fault] | None = db.cache.peek(("faults", sandbox_id))
+    return found
+
+
+def pick(db: Database, sandbox_id: str, method: str, path: str, platform: str) -> Fault | None:
+    """The first rule that matches and fires, counted against its `times`."""
+    for fault in in_force(db, sandbox_id):
+        if fault.matches(method, path, platform) and _fires(db, fault):
+            return fault
+    return None
+
+
+def _fires(db: Database, fault: Fault) -> bool:
+    with db.side_write() as conn:
+        matched = conn.execute(_COUNT_MATCH, {"fault_id": fault.id}).scalar()
+        if matched is None:
+            return False  # used up or removed meanwhile
+        if draw(fault.rule.seed, int(matched)) >= fault.rule.probability:
+            return False
+        remaining = conn.execute(_COUNT_FIRE, {"fault_id": fault.id}).scalar()
+    if remaining == 0:
+        # Used up: gone from the list, in a write that tells every reader's cache.
+        with db.write() as session:
+            session.execute(_DROP_USED_UP, {"fault_id": fault.id})
+    return True
+
+
+def draw(seed: int, count: int) -> float:
+    """A number in [0, 1) fixed by the seed and the count: the same on every server."""
+    digest = hashlib.blake2b(f"{seed}:{count}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest) / 2**64
+
+
+def _load(db: Database, sandbox_id: str) -> list[Fault]:
+    with db.read() as session:
+        rows = session.connection().execute(_IN_SANDBOX, {"sandbox_id": sandbox_id}).all()
+    faults = []
+    for row in rows:
+        rule = FaultRule.model_validate(row.rule)
+        pattern = re.compile(rule.path) if rule.path is not None else None
+        faults.append(Fault(int(row.id), rule, pattern))
+    return faults
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        **FaultRule.model_validate(row["rule"]).model_dump(),
+        "remaining": row["remaining"],
+        "fired": row["fired"],
+    }
+
+
+_LIVE = (_TABLE.c.remaining.is_(None)) | (_TABLE.c.remaining > 0)
+_IN_SANDBOX = (
+    select(_TABLE)
+    .where(_TABLE.c.sandbox_id == bindparam("sandbox_id"), _LIVE)
+    .order_by(_TABLE.c.id)
+)
+_COUNT_MATCH = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("fault_id"), _LIVE)
+    .values(matched=_TABLE.c.matched + 1)
+    .returning(_TABLE.c.matched)
+)
+_COUNT_FIRE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("fault_id"))
+    .values(
+        fired=_TABLE.c.fired + 1,
+        remaining=case((_TABLE.c.remaining.is_(None), None), else_=_TABLE.c.remaining - 1),
+    )
+    .returning(_TABLE.c.remaining)
+)
+_DROP_USED_UP = delete(_TABLE).where(_TABLE.c.id == bindparam("fault_id"), _TABLE.c.remaining <= 0)

@@ -1,0 +1,188 @@
+"""The request journal: every request to an emulated API and its answer, per sandbox.
+
+One journal per sandbox, in the database, whichever server took the request: each entry
+takes the next position of its sandbox (one row per sandbox, bumped in the entry's own
+transaction), and the entry `journal_size` positions back goes in the same transaction,
+so a journal never holds more than that. Bodies are kept up to a limit, as text.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, Select, bindparam, delete, exists, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mockrefund.controls.tables import JournalEntry, JournalHead
+from mockrefund.core.models import Sandbox
+from mockrefund.core.values import table_of
+from mockrefund.db import Database
+
+BODY_LIMIT = 64 * 1024
+
+
+@dataclass
+class Entry:
+    """An entry as the traffic middleware fills it in, then as the journal reads it."""
+
+    at: datetime
+    platform: str
+    method: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: str = ""
+    status: int = 0
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    duration_ms: float = 0.0
+    fault: int | None = None
+    nearest_routes: list[str] = field(default_factory=list)
+    id: int = 0  # given by the database when recorded
+
+    def view(self) -> dict[str, Any]:
+        view = asdict(self)
+        return {"id": view.pop("id"), **view}
+
+
+@dataclass(frozen=True)
+class Filter:
+    platform: str | None = None
+    method: str | None = None
+    path: str | None = None  # a regular expression, searched in the path
+    status: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+_JOURNAL = table_of(JournalEntry)
+_HEAD = table_of(JournalHead)
+_SANDBOX = table_of(Sandbox)
+
+
+def record(db: Database, sandbox_id: str, entry: Entry, size: int) -> int | None:
+    """Append the entry to the sandbox's journal; its id, or None when the sandbox does
+    not exist (a request to a made-up sandbox is not kept) or the journal is off."""
+    if size <= 0:
+        return None
+    with db.side_write() as conn:
+        position = conn.execute(
+            _bump_statement(conn.dialect.name), {"sandbox_id": sandbox_id}
+        ).scalar()
+        if position is None:
+            return None
+        entry_id = conn.execute(
+            insert(_JOURNAL).returning(_JOURNAL.c.id),
+            {"sandbox_id": sandbox_id, "position": position, **_columns(entry)},
+        ).scalar_one()
+        conn.execute(_PRUNE, {"sandbox_id": sandbox_id, "oldest_kept": position - size + 1})
+    entry.id = int(entry_id)
+    return entry.id
+
+
+def select_entries(
+    db: Database, sandbox_id: str, where: Filter, limit: int | None = None
+) -> list[Entry]:
+    """Matching entries, oldest first (the newest `limit` of them, when given)."""
+    statement = _filtered(select(_JOURNAL), sandbox_id, where).order_by(_JOURNAL.c.position)
+    with db.read() as session:
+        rows = session.connection().execute(statement).all()
+    entries = [_entry(row._mapping) for row in rows]
+    if where.path is not None:
+        pattern = re.compile(where.path)
+        entries = [entry for entry in entries if pattern.search(entry.path)]
+    return entries[-limit:] if limit else entries
+
+
+def count(db: Database, sandbox_id: str, where: Filter) -> int:
+    if where.path is None:
+        statement = _filtered(select(func.count()).select_from(_JOURNAL), sandbox_id, where)
+        with db.read() as session:
+            return int(session.connection().execute(statement).scalar_one())
+    statement = _filtered(select(_JOURNAL.c.path), sandbox_id, where)
+    pattern = re.compile(where.path)
+    with db.read() as session:
+        paths = session.connection().execute(statement).scalars()
+        return sum(1 for path in paths if pattern.search(path))
+
+
+def _filtered(statement: Select[Any], sandbox_id: str, where: Filter) -> Select[Any]:
+    """The filter's conditions in SQL, but for the path: regular expressions differ
+    between databases, so the path is searched in Python, over at most `journal_size`
+    entries."""
+    statement = statement.where(_JOURNAL.c.sandbox_id == sandbox_id)
+    if where.platform is not None:
+        statement = statement.where(_JOURNAL.c.platform == where.platform)
+    if where.method is not None:
+        statement = statement.where(_JOURNAL.c.method == where.method.upper())
+    if where.status is not None:
+        statement = statement.where(_JOURNAL.c.status == where.status)
+    if where.since is not None:
+        statement = statement.where(_JOURNAL.c.recorded_at >= where.since)
+    if where.until is not None:
+        statement = statement.where(_JOURNAL.c.recorded_at <= where.until)
+    return statement
+
+
+def clear(db: Database, sandbox_id: str) -> None:
+    """Forget the entries; positions go on from where they were."""
+    with db.write() as session:
+        session.execute(delete(_JOURNAL).where(_JOURNAL.c.sandbox_id == sandbox_id))
+
+
+def text_of(body: bytes) -> str:
+    return body[:BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+
+
+def _columns(entry: Entry) -> dict[str, Any]:
+    values = asdict(entry)
+    del values["id"]
+    values["recorded_at"] = values.pop("at")
+    return values
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        id=row["id"],
+        at=row["recorded_at"],
+        platform=row["platform"],
+        method=row["method"],
+        path=row["path"],
+        query=row["query"],
+        request_headers=row["request_headers"],
+        request_body=row["request_body"],
+        status=row["status"],
+        response_headers=row["response_headers"],
+        response_body=row["response_body"],
+        duration_ms=row["duration_ms"],
+        fault=row["fault"],
+        nearest_routes=row["nearest_routes"],
+    )
+
+
+def _bump_statement(dialect: str) -> Insert:
+    """The sandbox's next position: its head row made (only for a sandbox that exists)
+    or bumped, in one statement that two servers cannot both read before writing."""
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = build(_HEAD).from_select(
+        ["sandbox_id", "last_position"],
+        select(bindparam("sandbox_id"), literal(1)).where(
+            exists().where(_SANDBOX.c.id == bindparam("sandbox_id"))
+        ),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_HEAD.c.sandbox_id],
+        set_={"last_position": _HEAD.c.last_position + 1},
+    ).returning(_HEAD.c.last_position)
+
+
+_PRUNE = delete(_JOURNAL).where(
+    _JOURNAL.c.sandbox_id == bindparam("sandbox_id"),
+    _JOURNAL.c.position < bindparam("oldest_kept"),
+)
