@@ -20,11 +20,16 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from mockrefund import __version__
+
+if TYPE_CHECKING:  # imported when used, so that the command starts fast
+    from mockrefund.config import Settings
+    from mockrefund.fixtures import FixtureSet
+    from mockrefund.runtime import Runtime
 
 
 class UsageProblem(Exception):
@@ -111,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> "Settings":
     from mockrefund.config import Settings
 
     names = (
@@ -197,7 +202,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _started_runtime(settings: Any, fixtures: Any) -> Any:
+def _started_runtime(settings: "Settings", fixtures: "FixtureSet") -> "Runtime":
     from mockrefund.database_problems import PROBLEMS, explain
     from mockrefund.runtime import Runtime, SchemaMismatch
 
