@@ -1,9 +1,12 @@
 """The control plane and the three emulated APIs of one sandbox, called through whichever
 server a test names, so that each step of a test can go to another process."""
 
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -11,6 +14,7 @@ import httpx
 from tests.platforms.kakaclo.conftest import AUTH as KAKACLO_AUTH
 from tests.platforms.shopline.conftest import AUTH as SHOPLINE_AUTH
 from tests.platforms.shopline.conftest import HEADERS as SHOPLINE_HEADERS
+from tests.platforms.shopline.conftest import SEED_ORDER
 from tests.platforms.woocommerce.conftest import basic
 from tests.replicas.servers import Server
 
@@ -20,6 +24,7 @@ SHOPLINE_VERSION = "v20251201"
 EPOCH = "2030-01-01T00:00:00Z"
 DAY = 86_400
 FAULT_MESSAGE = "fault injected by the sandbox"
+T = TypeVar("T")
 
 
 def describe(response: httpx.Response) -> str:
@@ -31,6 +36,19 @@ def describe(response: httpx.Response) -> str:
 def expect(response: httpx.Response, *statuses: int) -> httpx.Response:
     assert response.status_code in statuses, describe(response)
     return response
+
+
+def at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Run the calls in threads held at a barrier and released together, so that they
+    reach the servers at the same moment; their results in the calls' order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def mock_time(text: str) -> datetime:
@@ -147,8 +165,8 @@ class Kakaclo:
         return server.http.get(f"{self.base}/v2/order/orders", params=params, headers=KAKACLO_AUTH)
 
     def refunds(self, server: Server, order_id: str) -> list[dict[str, Any]]:
-        """Every refund of the order, newest first."""
-        answer = expect(self.query(server, order_id, pageSize=100), 200).json()
+        """Every refund of the order (up to a page of 250), newest first."""
+        answer = expect(self.query(server, order_id, pageSize=250), 200).json()
         assert answer["code"] == 10000, answer
         assert answer["data"]["total"] == len(answer["data"]["list"]), answer
         result: list[dict[str, Any]] = answer["data"]["list"]
@@ -205,3 +223,24 @@ class Woo:
         answer = expect(self.call(server, "GET", f"/orders/{order_id}/refunds"), 200)
         result: list[dict[str, Any]] = answer.json()["order_refunds"]
         return result
+
+
+def assert_sandbox_gone(server: Server, sandbox: Sandbox) -> None:
+    """The server answers the sandbox as unknown: each platform in its own 404, the
+    control plane in its own."""
+    message = sandbox.not_found_message()
+    admin = expect(server.http.get(sandbox.admin), 404).json()
+    assert admin == {"error": message, "status": 404}
+    kakaclo = expect(Kakaclo(sandbox).query(server, "10001"), 404).json()
+    assert kakaclo == {"code": 40004, "message": message, "data": None}
+    shopline = expect(Shopline(sandbox).refunds(server, SEED_ORDER), 404).json()
+    assert shopline == {"errors": message}
+    woo = expect(Woo(sandbox).refund(server, 645, 647), 404).json()
+    assert woo == {
+        "errors": [
+            {
+                "code": "woocommerce_api_no_route",
+                "message": "No route was found matching the URL and request method",
+            }
+        ]
+    }

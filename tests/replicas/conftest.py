@@ -45,10 +45,16 @@ def new_database(
 
 
 @pytest.fixture(scope="session", params=BACKENDS, ids=BACKENDS)
-def database(request: pytest.FixtureRequest, new_database: NewDatabase) -> Database:
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def database(backend: str, new_database: NewDatabase) -> Database:
     """The session's database of each backend, shared by its pair and the tests that start
     servers of their own beside it."""
-    return new_database(request.param)
+    return new_database(backend)
 
 
 @pytest.fixture(scope="session")

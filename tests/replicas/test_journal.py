@@ -1,0 +1,65 @@
+"""One journal per sandbox over both servers: every request counted once, listed in the
+order it came, each entry with its own id."""
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.platforms.shopline.conftest import SEED_ORDER
+from tests.replicas.apis import Admin, Kakaclo, Sandbox, Shopline, Woo, at_once, expect
+from tests.replicas.servers import Pair, Server
+
+pytestmark = pytest.mark.e2e
+REQUESTS = 12
+AT_ONCE = 40
+
+
+def call(sandbox: Sandbox, server: Server, n: int) -> httpx.Response:
+    """The n-th request of a test: the three platforms in turn, `n` in its query so that
+    its journal entry can be told from the others."""
+    calls: list[Callable[[], httpx.Response]] = [
+        lambda: Kakaclo(sandbox).orders(server, ids="10001", n=n),
+        lambda: Shopline(sandbox).orders(server, ids=SEED_ORDER, n=n),
+        lambda: Woo(sandbox).call(server, "GET", "/orders/645", params={"n": n}),
+    ]
+    return expect(calls[n % len(calls)](), 200)
+
+
+def test_requests_alternating_over_both_are_one_journal(pair: Pair, sandbox: Sandbox) -> None:
+    admin = Admin(sandbox)
+    for n, server in enumerate(pair.alternating(REQUESTS)):
+        call(sandbox, server, n)
+
+    for server in pair.servers:
+        assert admin.journal_count(server) == REQUESTS, server
+        assert admin.journal_count(server, platform="shopline") == REQUESTS // 3, server
+        entries = admin.journal(server)
+        assert [e["query"].rsplit("n=", 1)[1] for e in entries] == [str(n) for n in range(REQUESTS)]
+        assert {e["status"] for e in entries} == {200}
+        assert all(e["path"].startswith(f"/sandboxes/{sandbox.id}/") for e in entries)
+        ids = [e["id"] for e in entries]
+        assert ids == sorted(set(ids)), ids  # distinct and increasing
+    assert admin.journal(pair.a) == admin.journal(pair.b)
+    assert [e["query"] for e in admin.journal(pair.b, limit=2)] == [
+        e["query"] for e in admin.journal(pair.a)[-2:]
+    ]
+
+    expect(pair.b.http.delete(f"{sandbox.admin}/requests"), 200, 204)
+    assert admin.journal_count(pair.a) == 0
+    call(sandbox, pair.a, 0)
+    assert admin.journal_count(pair.b) == 1
+
+
+def test_requests_at_once_over_both_are_each_recorded_once(pair: Pair, sandbox: Sandbox) -> None:
+    admin = Admin(sandbox)
+    servers = list(pair.alternating(AT_ONCE))
+    at_once([lambda n=n, s=s: call(sandbox, s, n) for n, s in enumerate(servers)])
+    for server in pair.servers:
+        assert admin.journal_count(server) == AT_ONCE, server
+    entries = admin.journal(pair.a)
+    assert sorted(e["query"].rsplit("n=", 1)[1] for e in entries) == sorted(
+        str(n) for n in range(AT_ONCE)
+    )
+    ids = [e["id"] for e in entries]
+    assert ids == sorted(set(ids)), ids
