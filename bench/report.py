@@ -210,11 +210,14 @@ def topology_table(topologies: dict, args: Any) -> list[str]:
 
 
 def _throughput(run: dict, base: dict | None) -> str:
-    ratio = f" ({_ratio(run['rps'] / base['rps'])})" if base else ""
+    ratio = f" ({_ratio(run['rps'] / base['rps'])})" if base and base["rps"] else ""
     return f"{_num(run['rps'])} req/s{ratio}"
 
 
 def _cpu(run: dict) -> str:
+    # Empty when no process used 5 % of a core: the servers were waiting, not working.
+    if not run["cpu_s"]:
+        return "idle"
     return " + ".join(f"{seconds:.1f}" for seconds in run["cpu_s"]) + " s"
 
 

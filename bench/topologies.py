@@ -15,6 +15,7 @@ and a server that lets the URL's user create databases; without one they are ski
 """
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -174,6 +175,7 @@ def main() -> None:
     option("--orders", type=int, default=10_000, help="generated orders per platform")
     option("--duration", type=float, default=10, help="seconds of each 32-connection run")
     option("--warmup", type=float, default=2, help="seconds of load before each measure")
+    option("--json", type=Path, help="also write the figures to this file")
     options(parser)
     args = parser.parse_args()
     wrk = shutil.which("wrk")
@@ -183,6 +185,8 @@ def main() -> None:
         tmp = Path(folder)
         fixtures = data.write_fixtures(tmp / "fixtures", args.orders)
         figures = measure_topologies(args, wrk, tmp, fixtures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
     print("\n".join(report.topology_table(figures, args)))
 
 
