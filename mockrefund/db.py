@@ -17,7 +17,7 @@ doing: for the one-time work at start (schema, templates).
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
@@ -62,6 +62,7 @@ class Database:
         # which need their mappers set up even before the ORM has run a query.
         configure_mappers()
         self.engine = _make_engine(url)
+        self._in_memory_turns = threading.RLock() if _is_in_memory(self.engine) else None
         self._writes = WriteCounter()
         self._side = _SideConnection(url) if _is_sqlite_file(self.engine) else None
         self.cache = _make_cache(self.engine, self._writes, self._side, read_cache)
@@ -96,13 +97,17 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self.engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as s:
-            yield s
+        with (
+            self._turn(),
+            self.engine.connect() as conn,
+            Session(bind=conn, expire_on_commit=False) as session,
+        ):
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.connect() as raw:
+        with self._turn(), self.engine.connect() as raw:
             conn = raw.execution_options(**{_WRITE: True})
             with Session(bind=conn, expire_on_commit=False) as session:
                 try:
@@ -124,7 +129,7 @@ class Database:
             return
         # PostgreSQL (no cache) or an in-memory SQLite (whose cache version counts only
         # `write()`s): the engine's own connections, with no count.
-        with self.engine.connect() as raw:
+        with self._turn(), self.engine.connect() as raw:
             conn = raw.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
@@ -135,19 +140,28 @@ class Database:
         (and on SQLite every write): PostgreSQL's advisory lock, SQLite's write lock."""
         deadline = time.monotonic() + _START_WAIT_SECONDS
         while True:
+            held = ExitStack()
             try:
-                with self.write() as session:
-                    if self.is_postgres:
-                        session.execute(
-                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _START_LOCK}
-                        )
-                    yield session
-                return
+                session = held.enter_context(self.write())
+                session.connection()  # begins: on SQLite, takes the write lock
+                if self.is_postgres:
+                    session.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _START_LOCK}
+                    )
+                break
             except OperationalError as error:
+                held.close()
                 # Another server holds a SQLite file's write lock for longer than the busy
                 # timeout (seeding a large store): wait for it, as PostgreSQL would.
                 if "locked" not in str(error) or time.monotonic() > deadline:
                     raise
+        with held:
+            yield session
+
+    def _turn(self) -> AbstractContextManager[object]:
+        """An in-memory database is one connection: its transactions take turns (they
+        would otherwise run into each other on it). Files and servers need no turns."""
+        return self._in_memory_turns or nullcontext()
 
     def dispose(self) -> None:
         if self._side is not None:
@@ -164,14 +178,22 @@ class _SideConnection:
 
     def __init__(self, url: str) -> None:
         self.engine = _make_engine(url, single_connection=True)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one side write at a time
+        self._opening = threading.Lock()
         self._raw: Any = None
 
     def version(self) -> int:
-        with self._lock:
-            if self._raw is None:
-                self._raw = self.engine.raw_connection()
-            row = self._raw.driver_connection.execute("PRAGMA data_version").fetchone()
+        # Not behind the writers' lock: every request reads the version, on the event
+        # loop, and must not wait for a side write to commit. SQLite serializes calls on
+        # a connection itself (Python's sqlite3 is built thread-safe: `threadsafety` 3),
+        # and mid-write the version is what it was: no other connection can commit then.
+        raw = self._raw
+        if raw is None:
+            with self._opening:
+                if self._raw is None:
+                    self._raw = self.engine.raw_connection()
+                raw = self._raw
+        row = raw.driver_connection.execute("PRAGMA data_version").fetchone()
         return int(row[0])
 
     @contextmanager
@@ -182,11 +204,15 @@ class _SideConnection:
                 yield conn
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._opening:
             if self._raw is not None:
                 self._raw.close()
                 self._raw = None
             self.engine.dispose()
+
+
+def _is_in_memory(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
 
 
 def _is_sqlite_file(engine: Engine) -> bool:

@@ -6,13 +6,16 @@ transaction), and the entry `journal_size` positions back goes in the same trans
 so a journal never holds more than that. Bodies are kept up to a limit, as text.
 """
 
+import asyncio
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, bindparam, delete, exists, func, insert, literal, select
+from sqlalchemy import BigInteger, Insert, Select, bindparam, delete, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mockrefund.controls.tables import JournalEntry, JournalHead
@@ -21,6 +24,8 @@ from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
 BODY_LIMIT = 64 * 1024
+
+log = logging.getLogger("mockrefund")
 
 
 @dataclass
@@ -62,24 +67,73 @@ _HEAD = table_of(JournalHead)
 _SANDBOX = table_of(Sandbox)
 
 
-def record(db: Database, sandbox_id: str, entry: Entry, size: int) -> int | None:
-    """Append the entry to the sandbox's journal; its id, or None when the sandbox does
-    not exist (a request to a made-up sandbox is not kept) or the journal is off."""
+def record(db: Database, entries: list[tuple[str, Entry]], size: int) -> None:
+    """Append each (sandbox id, entry) to its sandbox's journal, all in one transaction;
+    each entry gets its id. An entry of a sandbox that does not exist (a request to a
+    made-up sandbox) is not kept."""
     if size <= 0:
-        return None
+        return
+    by_sandbox: dict[str, list[Entry]] = {}
+    for sandbox_id, entry in entries:
+        by_sandbox.setdefault(sandbox_id, []).append(entry)
     with db.side_write() as conn:
-        position = conn.execute(
-            _bump_statement(conn.dialect.name), {"sandbox_id": sandbox_id}
-        ).scalar()
-        if position is None:
-            return None
-        entry_id = conn.execute(
-            insert(_JOURNAL).returning(_JOURNAL.c.id),
-            {"sandbox_id": sandbox_id, "position": position, **_columns(entry)},
-        ).scalar_one()
-        conn.execute(_PRUNE, {"sandbox_id": sandbox_id, "oldest_kept": position - size + 1})
-    entry.id = int(entry_id)
-    return entry.id
+        bump = _bump_statement(conn.dialect.name)
+        # Per sandbox, three statements for the whole batch: take its positions, add its
+        # entries, drop what fell out of the window.
+        for sandbox_id, batch in by_sandbox.items():
+            last = conn.execute(bump, {"sandbox_id": sandbox_id, "taken": len(batch)}).scalar()
+            if last is None:
+                continue
+            first = last - len(batch) + 1
+            rows = [
+                _columns(entry, sandbox_id, position)
+                for position, entry in enumerate(batch, start=first)
+            ]
+            ids = conn.execute(_INSERT, rows).scalars().all()
+            for entry, entry_id in zip(batch, ids, strict=True):
+                entry.id = int(entry_id)
+            conn.execute(_PRUNE, {"sandbox_id": sandbox_id, "oldest_kept": last - size + 1})
+
+
+class JournalWriter:
+    """Records entries for the requests in flight, many to a transaction.
+
+    A request's entry must be in the database before its answer leaves (so whatever the
+    client asks next, of any server, sees it), but a transaction per request would make
+    the journal most of a request's cost. So entries wait in a queue while one batch is
+    written off the event loop, and go together in the next: under load, a commit
+    serves dozens of requests; alone, a request waits for its own commit only.
+    """
+
+    def __init__(self, db: Database, size: int) -> None:
+        self.db = db
+        self.size = size
+        self._queue: list[tuple[str, Entry, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, sandbox_id: str, entry: Entry) -> None:
+        if self.size <= 0:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((sandbox_id, entry, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="mockrefund-journal")
+        await done
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await asyncio.to_thread(
+                    record, self.db, [(sandbox, entry) for sandbox, entry, _ in batch], self.size
+                )
+            except Exception:
+                # The journal is for looking back; a failure to keep an entry must not
+                # cost the client its answer.
+                log.exception("could not record %d journal entries", len(batch))
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
 
 def select_entries(
@@ -140,11 +194,24 @@ def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
 
 
-def _columns(entry: Entry) -> dict[str, Any]:
-    values = asdict(entry)
-    del values["id"]
-    values["recorded_at"] = values.pop("at")
-    return values
+def _columns(entry: Entry, sandbox_id: str, position: int) -> dict[str, Any]:
+    return {
+        "sandbox_id": sandbox_id,
+        "position": position,
+        "recorded_at": entry.at,
+        "platform": entry.platform,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "request_headers": entry.request_headers,
+        "request_body": entry.request_body,
+        "status": entry.status,
+        "response_headers": entry.response_headers,
+        "response_body": entry.response_body,
+        "duration_ms": entry.duration_ms,
+        "fault": entry.fault,
+        "nearest_routes": entry.nearest_routes,
+    }
 
 
 def _entry(row: Any) -> Entry:
@@ -166,22 +233,25 @@ def _entry(row: Any) -> Entry:
     )
 
 
+@cache  # built once per dialect: building costs more than running it
 def _bump_statement(dialect: str) -> Insert:
-    """The sandbox's next position: its head row made (only for a sandbox that exists)
-    or bumped, in one statement that two servers cannot both read before writing."""
+    """The sandbox's last position after taking `taken` more: its head row made (only for
+    a sandbox that exists) or bumped, in one statement that two servers cannot both read
+    before writing."""
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = build(_HEAD).from_select(
         ["sandbox_id", "last_position"],
-        select(bindparam("sandbox_id"), literal(1)).where(
+        select(bindparam("sandbox_id"), bindparam("taken", type_=BigInteger)).where(
             exists().where(_SANDBOX.c.id == bindparam("sandbox_id"))
         ),
     )
     return statement.on_conflict_do_update(
         index_elements=[_HEAD.c.sandbox_id],
-        set_={"last_position": _HEAD.c.last_position + 1},
+        set_={"last_position": _HEAD.c.last_position + bindparam("taken", type_=BigInteger)},
     ).returning(_HEAD.c.last_position)
 
 
+_INSERT = insert(_JOURNAL).returning(_JOURNAL.c.id, sort_by_parameter_order=True)
 _PRUNE = delete(_JOURNAL).where(
     _JOURNAL.c.sandbox_id == bindparam("sandbox_id"),
     _JOURNAL.c.position < bindparam("oldest_kept"),

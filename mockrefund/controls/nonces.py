@@ -6,6 +6,7 @@ whichever server took the first. The sweep deletes nonces past the window.
 """
 
 import hashlib
+from functools import cache
 
 from sqlalchemy import Insert, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +46,7 @@ def prune(db: Database, window: int, now: int) -> int:
     return int(gone.rowcount)
 
 
+@cache  # built once per dialect: building costs more than running it
 def _use_statement(dialect: str) -> Insert:
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = build(_TABLE).values(

@@ -7,6 +7,8 @@ pour, pours one request if it fits, and says whether it did. Wall time, not a mo
 clock: servers on several machines must agree on it.
 """
 
+from functools import cache
+
 from sqlalchemy import Insert, bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -47,6 +49,7 @@ def admit(db: Database, sandbox_id: str, platform: str, store_id: int) -> bool:
 _TABLE = table_of(RateBucket)
 
 
+@cache  # built once per dialect: building costs more than running it
 def _pour_statement(dialect: str) -> Insert:
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = build(_TABLE).values(

@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockrefund.clock import wall_now
-from mockrefund.controls import faults, journal
+from mockrefund.controls import faults
 from mockrefund.controls.faults import Fault
-from mockrefund.controls.journal import Entry, headers_of, text_of
+from mockrefund.controls.journal import Entry, JournalWriter, headers_of, text_of
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import DialectRegistry
@@ -38,6 +38,7 @@ class Traffic:
         self.app = app
         self.registry = registry
         self.runtime = runtime
+        self.journal = JournalWriter(runtime.db, runtime.settings.journal_size)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,13 +70,7 @@ class Traffic:
             entry.request_body = text_of(b"".join(body_parts))
             entry.response_body = text_of(b"".join(response_parts))
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            await run_in_threadpool(
-                journal.record,
-                self.runtime.db,
-                sandbox_id,
-                entry,
-                self.runtime.settings.journal_size,
-            )
+            await self.journal.record(sandbox_id, entry)
 
         async def recording_receive() -> Message:
             message = await receive()
