@@ -186,7 +186,7 @@ class Runtime:
         with self.db.write() as session:
             # Locked first: a second reset of the same sandbox waits for this one.
             sandbox = sandboxes.get(session, sandbox_id, for_update=True)
-            template = sandbox.template
+            template = old_template = sandbox.template
             if sandbox.fixtures != INLINE_FIXTURES:
                 # A named set is read again, so that edits to its files take effect.
                 with contextlib.suppress(UnknownFixtureSet, FixtureError):
@@ -214,6 +214,10 @@ class Runtime:
             session.add(sandbox)
             session.flush()
             cloning.clone(session, template, sandbox_id)
+            if old_template != template:
+                # Made from fixtures since edited: the old copy may have no user left.
+                _lock(session, old_template)
+                _drop_unused_templates(session, only=old_template)
             return sandbox
 
     def delete_sandbox(self, sandbox_id: str) -> None:

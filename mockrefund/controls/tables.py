@@ -25,6 +25,8 @@ class JournalEntry(SQLModel, table=True):
     __table_args__ = (
         # A sandbox's journal in order, and its oldest entries pruned, by position.
         Index("ix_journal_position", "sandbox_id", "position", unique=True),
+        # Ids never come back, even once the entries holding them are gone.
+        {"sqlite_autoincrement": True},
     )
 
     # Unique across servers (the database's own sequence): a client can tell entries apart.
@@ -60,7 +62,10 @@ class FaultRuleRow(SQLModel, table=True):
     """A fault rule in force, with the counters every server shares."""
 
     __tablename__ = "fault_rule"
-    __table_args__ = (Index("ix_fault_rule_sandbox", "sandbox_id", "id"),)
+    __table_args__ = (
+        Index("ix_fault_rule_sandbox", "sandbox_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=_KEY)
     sandbox_id: str = Field(max_length=64)

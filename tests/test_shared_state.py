@@ -1,0 +1,236 @@
+"""What several servers on one database rely on, checked in one process: templates found
+again by their fixtures' digest, starts and clock changes that take turns, and the
+journal, faults and nonces kept as rows."""
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import col, func, select
+
+from mockrefund.app import create_app
+from mockrefund.controls import faults, nonces
+from mockrefund.core import sandboxes
+from mockrefund.core.models import Order, Sandbox
+from mockrefund.runtime import TEMPLATE_PREFIX, Runtime
+from tests.conftest import DEFAULT_FIXTURES, make_settings
+from tests.platforms.kakaclo.conftest import AUTH
+
+KAKACLO_ORDERS = "/openapi/v2/order/orders"
+DAY = 86400.0
+
+
+def templates(runtime: Runtime) -> list[str]:
+    with runtime.db.read() as session:
+        found = session.execute(
+            select(Sandbox.id).where(col(Sandbox.id).like(TEMPLATE_PREFIX + "%"))
+        )
+        return sorted(found.scalars())
+
+
+def all_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run the jobs on threads released together; their results, in order."""
+    gate = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        gate.wait()
+        try:
+            results[index] = jobs[index]()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+@pytest.fixture
+def file_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    runtime = Runtime(make_settings(db=str(tmp_path / "shared.db")))
+    runtime.start()
+    yield runtime
+    runtime.close()
+
+
+def test_a_restart_with_the_same_fixtures_reuses_their_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(db=str(tmp_path / "keep.db"))
+    first = Runtime(settings)
+    first.start()
+    made = templates(first)
+    first.close()
+
+    def no_seeding(*_: object) -> None:
+        raise AssertionError("the template was seeded again")
+
+    monkeypatch.setattr("mockrefund.runtime.seed", no_seeding)
+    again = Runtime(settings)
+    again.start()
+    assert templates(again) == made
+    again.close()
+
+
+def test_edited_fixtures_make_a_new_template_and_the_old_one_goes(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(DEFAULT_FIXTURES, fixtures)
+    settings = make_settings(db=str(tmp_path / "edit.db"), fixtures=fixtures)
+    runtime = Runtime(settings)
+    runtime.start()
+    (old,) = templates(runtime)
+    runtime.close()
+
+    kakaclo = fixtures / "kakaclo.json"
+    kakaclo.write_text(kakaclo.read_text().replace('"id": "10001"', '"id": "19999"'))
+    runtime = Runtime(settings)
+    runtime.start()
+    # The default sandbox was made from the old fixtures: their template stays for it.
+    (new,) = set(templates(runtime)) - {old}
+    assert old in templates(runtime)
+    sandbox = runtime.create_sandbox()
+    with runtime.db.read() as session:
+        refs = set(
+            session.execute(select(Order.ref).where(Order.sandbox_id == sandbox.id)).scalars()
+        )
+    assert "19999" in refs
+    assert "10001" not in refs
+    # A reset reads the fixtures again; then nothing uses the old template.
+    runtime.reset("default")
+    assert templates(runtime) == [new]
+    runtime.close()
+
+
+def test_sandboxes_with_the_same_inline_fixtures_share_a_template_until_the_last_goes(
+    client: TestClient,
+) -> None:
+    fixtures = {
+        "stores": [
+            {
+                "platform": "kakaclo",
+                "handle": "shared",
+                "credentials": [{"key": "shared-token"}],
+                "orders": [
+                    {
+                        "id": "1",
+                        "created_at": "2025-01-01T00:00:00Z",
+                        "items": [{"id": "1", "quantity": 1, "price": "1.00"}],
+                    }
+                ],
+            }
+        ]
+    }
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    before = templates(runtime)
+    a = client.post("/__admin/sandboxes", json={"fixtures": fixtures}).json()["id"]
+    b = client.post("/__admin/sandboxes", json={"fixtures": fixtures}).json()["id"]
+    (inline,) = set(templates(runtime)) - set(before)
+    assert client.delete(f"/__admin/sandboxes/{a}").status_code == 204
+    assert inline in templates(runtime)
+    headers = {"Authorization": "Bearer shared-token"}
+    assert client.get(f"/sandboxes/{b}{KAKACLO_ORDERS}", headers=headers).status_code == 200
+    assert client.delete(f"/__admin/sandboxes/{b}").status_code == 204
+    assert templates(runtime) == before
+
+
+def test_servers_starting_together_on_a_new_file_make_one_schema_template_and_default(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(db=str(tmp_path / "new.db"))
+    runtimes = [Runtime(settings) for _ in range(4)]
+    all_at_once([runtime.start for runtime in runtimes])
+    assert len(templates(runtimes[0])) == 1
+    with runtimes[0].db.read() as session:
+        count = session.execute(select(func.count()).select_from(Sandbox)).scalar_one()
+    assert count == 2  # the template and the default sandbox
+    for runtime in runtimes:
+        runtime.close()
+
+
+def test_concurrent_clock_advances_all_apply(file_runtime: Runtime) -> None:
+    db = file_runtime.db
+    sandboxes.change_clock(db, "default", lambda state, wall: state.frozen_at(wall))
+    before = sandboxes.now(db, "default")
+    all_at_once(
+        [
+            lambda: sandboxes.change_clock(
+                db, "default", lambda state, wall: state.advanced(wall, DAY)
+            )
+            for _ in range(4)
+        ]
+    )
+    assert (sandboxes.now(db, "default") - before).total_seconds() == 4 * DAY
+
+
+def test_concurrent_sandbox_creates_get_distinct_ids_and_their_own_rows(
+    file_runtime: Runtime,
+) -> None:
+    made = all_at_once([file_runtime.create_sandbox for _ in range(16)])
+    ids = {sandbox.id for sandbox in made}
+    assert len(ids) == 16
+    with file_runtime.db.read() as session:
+        per_sandbox = dict(
+            session.execute(
+                select(Order.sandbox_id, func.count())
+                .where(col(Order.sandbox_id).in_(ids))
+                .group_by(Order.sandbox_id)
+            ).all()
+        )
+        in_default = session.execute(
+            select(func.count()).select_from(Order).where(Order.sandbox_id == "default")
+        ).scalar_one()
+    assert set(per_sandbox.values()) == {in_default}
+
+
+def test_the_journal_keeps_the_newest_entries_up_to_its_size() -> None:
+    with TestClient(create_app(make_settings(journal_size=3))) as client:
+        for page in range(1, 6):
+            client.get(KAKACLO_ORDERS, params={"pageNumber": page}, headers=AUTH)
+        entries = client.get("/__admin/requests").json()["requests"]
+        assert [e["query"] for e in entries] == [f"pageNumber={n}" for n in (3, 4, 5)]
+        ids = [e["id"] for e in entries]
+        assert ids == sorted(ids)
+        assert len(set(ids)) == 3
+        client.delete("/__admin/requests")
+        client.get(KAKACLO_ORDERS, headers=AUTH)
+        (after,) = client.get("/__admin/requests").json()["requests"]
+        assert after["id"] > ids[-1]
+
+
+def test_a_probability_rule_draws_the_same_series_in_any_sandbox(client: TestClient) -> None:
+    rule = {"platform": "kakaclo", "status": 503, "probability": 0.5, "seed": 7}
+    patterns = []
+    for _ in range(2):
+        sandbox = client.post("/__admin/sandboxes").json()["id"]
+        client.post(f"/__admin/sandboxes/{sandbox}/faults", json=rule)
+        statuses = [
+            client.get(f"/sandboxes/{sandbox}{KAKACLO_ORDERS}", headers=AUTH).status_code
+            for _ in range(24)
+        ]
+        patterns.append(statuses)
+    expected = [503 if faults.draw(7, n) < 0.5 else 200 for n in range(1, 25)]
+    assert patterns == [expected, expected]
+    assert 0 < expected.count(503) < 24
+
+
+def test_a_nonce_is_used_once_until_it_expires_and_the_sweep_forgets_it(
+    file_runtime: Runtime,
+) -> None:
+    db = file_runtime.db
+    now = 1_800_000_000
+    assert nonces.use(db, "default", "ck_1", "abc", now, 900, now)
+    assert not nonces.use(db, "default", "ck_1", "abc", now, 900, now + 10)
+    assert nonces.use(db, "default", "ck_2", "abc", now, 900, now)  # per key
+    # Past the window the same nonce is new again (WooCommerce keeps 15 minutes).
+    assert nonces.use(db, "default", "ck_1", "abc", now + 1000, 900, now + 1000)
+    assert nonces.prune(db, 900, now + 1000) == 1  # ck_2's, from the first moment
+    assert nonces.prune(db, 900, now + 3000) == 1
