@@ -93,7 +93,10 @@ class Store(SQLModel, table=True):
 class Credential(SQLModel, table=True):
     """A token (Kakaclo, SHOPLINE) or a consumer key and secret (WooCommerce)."""
 
-    __table_args__ = (UniqueConstraint("sandbox_id", "platform", "key"),)
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", "platform", "key"),
+        Index("ix_credential_store", "store_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sandbox_id: str = Field(max_length=64, index=True)
@@ -211,7 +214,12 @@ class Refund(SQLModel, table=True):
 
 
 class RefundLine(SQLModel, table=True):
-    __table_args__ = (Index("ix_refundline_refund", "refund_id"),)
+    # Every foreign key has an index: deleting a sandbox checks each reference, and
+    # without one each check scans the whole table (quadratic in the sandbox's size).
+    __table_args__ = (
+        Index("ix_refundline_refund", "refund_id"),
+        Index("ix_refundline_line_item", "line_item_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sandbox_id: str = Field(max_length=64, index=True)
@@ -229,7 +237,10 @@ class RefundLine(SQLModel, table=True):
 class RefundTransaction(SQLModel, table=True):
     """Money sent back through one payment; its status follows its refund's."""
 
-    __table_args__ = (Index("ix_refundtx_refund", "refund_id"),)
+    __table_args__ = (
+        Index("ix_refundtx_refund", "refund_id"),
+        Index("ix_refundtx_payment", "payment_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sandbox_id: str = Field(max_length=64, index=True)
