@@ -21,10 +21,13 @@ NewDatabase = Callable[[str], Database]
 
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[PostgresDatabases]:
+    problem = None
     try:
         databases = PostgresDatabases()
-    except PostgresUnreachable as problem:
-        pytest.fail(str(problem), pytrace=False)
+    except PostgresUnreachable as unreachable:
+        problem = str(unreachable)
+    if problem is not None:  # failed outside the except: one message, not a chain of two
+        pytest.fail(problem, pytrace=False)
     yield databases
     databases.drop_all()
 

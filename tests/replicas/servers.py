@@ -30,7 +30,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # at the same time as the requests of a test: one more way for them to meet.
 SETTLE_INTERVAL = "0.1"
 READY_TIMEOUT = 30.0
-LOG_TAIL_LINES = 60
+LOG_TAIL_LINES = 120
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ class PostgresDatabases:
         try:
             self.admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
+            reason = " ".join(str(error).split())  # libpq's message spans lines
             raise PostgresUnreachable(
-                f"PostgreSQL is not reachable at {self.admin_url!r} ({error}). The replica "
+                f"PostgreSQL is not reachable at {self.admin_url!r} ({reason}). The replica "
                 "tests need one: start it, or set MOCKREFUND_TEST_POSTGRES to the URL of a "
                 "server where this user may create databases."
             ) from None

@@ -145,7 +145,9 @@ class RefundLoad:
         self.victim.kill()  # reaps it; it is dead already
 
     def acknowledged(self, platform: str) -> set[str]:
-        return {refund_id for _, p, refund_id in self.granted if p == platform}
+        ids = [refund_id for _, p, refund_id in self.granted if p == platform]
+        assert len(set(ids)) == len(ids), f"{platform}: an id given twice: {sorted(ids)}"
+        return set(ids)
 
 
 def test_kill_9_under_write_load_loses_nothing_acknowledged(pair: Pair, sandbox: Sandbox) -> None:
