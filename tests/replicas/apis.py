@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+from woocommerce.oauth import OAuth
 
 from tests.platforms.kakaclo.conftest import AUTH as KAKACLO_AUTH
 from tests.platforms.shopline.conftest import AUTH as SHOPLINE_AUTH
 from tests.platforms.shopline.conftest import HEADERS as SHOPLINE_HEADERS
 from tests.platforms.shopline.conftest import SEED_ORDER
-from tests.platforms.woocommerce.conftest import basic
+from tests.platforms.woocommerce.conftest import KEY, SECRET, basic
 from tests.replicas.servers import Server
 
 SHOPLINE_VERSION = "v20251201"
@@ -244,3 +245,20 @@ def assert_sandbox_gone(server: Server, sandbox: Sandbox) -> None:
             }
         ]
     }
+
+
+# Both servers answer at one public name, as behind a load balancer: a client signs the
+# URL it calls, and the same signed URL can reach either process.
+PUBLIC_HOST = "refunds.replicas.test"
+
+
+def signed_url(sandbox: Sandbox, path: str) -> str:
+    """A GET signed by the official client's OAuth 1.0a code, with a fresh nonce; the path
+    and query only, to be sent to any server with `Host: PUBLIC_HOST`."""
+    base = f"http://{PUBLIC_HOST}"
+    url = f"{base}{sandbox.bases['woocommerce']}/wc-api/v3{path}"
+    return str(OAuth(url, KEY, SECRET, version="v3", method="GET").get_oauth_url())[len(base) :]
+
+
+def get_signed(server: Server, url: str) -> httpx.Response:
+    return server.http.get(url, headers={"Host": PUBLIC_HOST})

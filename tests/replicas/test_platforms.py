@@ -5,12 +5,21 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from woocommerce.oauth import OAuth
 
 from tests.platforms.shopline.conftest import SEED_BODY, SEED_ORDER, SEED_REFUND_ID, SEED_SLIP
-from tests.platforms.woocommerce.conftest import KEY, SECRET
-from tests.replicas.apis import DAY, Admin, Kakaclo, Sandbox, Shopline, Woo, describe, expect
-from tests.replicas.servers import Pair, Server
+from tests.replicas.apis import (
+    DAY,
+    Admin,
+    Kakaclo,
+    Sandbox,
+    Shopline,
+    Woo,
+    describe,
+    expect,
+    get_signed,
+    signed_url,
+)
+from tests.replicas.servers import Pair
 
 pytestmark = pytest.mark.e2e
 
@@ -101,23 +110,6 @@ def test_woocommerce_create_get_list_update_and_delete(pair: Pair, sandbox: Sand
     # 65.98 less 21.99 and 10.00 is left: 34.00 more is refused, on either server.
     refused = expect(woo.create(a, 645, {"amount": "34.00"}), 400).json()
     assert refused["errors"][0]["code"] == "woocommerce_api_cannot_create_order_refund"
-
-
-# Both servers answer at one public name, as behind a load balancer: a client signs the
-# URL it calls, and the same signed URL can reach either process.
-PUBLIC_HOST = "refunds.replicas.test"
-
-
-def signed_url(sandbox: Sandbox, path: str) -> str:
-    """A GET signed by the official client's OAuth 1.0a code, with a fresh nonce; the path
-    and query only, to be sent to any server with `Host: PUBLIC_HOST`."""
-    base = f"http://{PUBLIC_HOST}"
-    url = f"{base}{sandbox.bases['woocommerce']}/wc-api/v3{path}"
-    return str(OAuth(url, KEY, SECRET, version="v3", method="GET").get_oauth_url())[len(base) :]
-
-
-def get_signed(server: Server, url: str) -> httpx.Response:
-    return server.http.get(url, headers={"Host": PUBLIC_HOST})
 
 
 def test_woocommerce_nonce_used_on_one_server_is_refused_by_the_other(

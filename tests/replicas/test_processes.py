@@ -12,7 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.replicas.apis import Kakaclo, Sandbox, create_sandbox, describe, expect
+from tests.replicas.apis import (
+    Admin,
+    Kakaclo,
+    Sandbox,
+    create_sandbox,
+    describe,
+    expect,
+    get_signed,
+    signed_url,
+)
 from tests.replicas.conftest import NewDatabase
 from tests.replicas.orders import (
     PLATFORMS,
@@ -90,8 +99,15 @@ class SandboxChurn:
         assert done, f"only {self.rounds} rounds; problems: {self.problems}"
 
 
-def test_restarted_while_the_other_makes_sandboxes(pair: Pair) -> None:
+def test_restarted_while_the_other_makes_sandboxes(pair: Pair, sandbox: Sandbox) -> None:
     maker, restarted = pair.servers
+    # State set through the server about to die: the database keeps it, not the process.
+    admin = Admin(sandbox)
+    rule = admin.add_fault(restarted, platform="kakaclo", status=503, times=1)
+    admin.switch_rate_limits(restarted, shopline=True)
+    used = signed_url(sandbox, "/orders/645")
+    expect(get_signed(restarted, used), 200)
+
     with SandboxChurn(maker) as churn:
         churn.wait_for(CREATES_EACH_SIDE)
         restarted.kill()
@@ -99,10 +115,16 @@ def test_restarted_while_the_other_makes_sandboxes(pair: Pair) -> None:
         churn.wait_for(churn.rounds + CREATES_EACH_SIDE)
     assert churn.problems == []
     assert churn.rounds >= 2 * CREATES_EACH_SIDE
-    # The restarted server is whole again: it sees what the other makes.
-    sandbox = create_sandbox(maker)
-    expect(restarted.http.get(sandbox.admin), 200)
-    expect(restarted.http.delete(sandbox.admin), 204)
+
+    # The restarted server is whole again: it sees what the other makes...
+    made = create_sandbox(maker)
+    expect(restarted.http.get(made.admin), 200)
+    expect(restarted.http.delete(made.admin), 204)
+    # ... and what it was told before it died.
+    assert admin.faults(restarted) == [rule]
+    assert admin.rate_limits(restarted) == {"kakaclo": False, "shopline": True}
+    expect(get_signed(restarted, used), 401)
+    assert expect(Kakaclo(sandbox).orders(restarted, ids="10001"), 503).json()["data"] is None
 
 
 class RefundLoad:
@@ -169,3 +191,10 @@ def test_kill_9_under_write_load_loses_nothing_acknowledged(pair: Pair, sandbox:
         victim.start()  # the pair is the session's: later tests need both
     for platform in PLATFORMS:
         assert load.acknowledged(platform) <= listed_ids(platform, sandbox, victim), platform
+    # Each answer left after its journal entry was written: the entries are there too,
+    # besides those of requests in flight at the kill (written, never answered).
+    admin = Admin(sandbox)
+    recorded = sum(admin.journal_count(survivor, method="POST", status=s) for s in (200, 201))
+    in_flight = CLIENTS_PER_SERVER
+    assert len(load.granted) + len(PLATFORMS) <= recorded
+    assert recorded <= len(load.granted) + len(PLATFORMS) + in_flight
