@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -41,9 +42,12 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [part.replace("{port}", str(self.port)) for part in command]
+        # Its log goes to a file, not a pipe: nobody reads a pipe while the load runs,
+        # and a server whose log fills the pipe's buffer stops answering.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+            command, stdout=subprocess.DEVNULL, stderr=self.log, env=env
         )
 
     def first_answer(self, probe: Request, limit: float = 600) -> float:
@@ -60,7 +64,8 @@ class Server:
                 return time.perf_counter() - self.started
             except OSError:
                 if self.process.poll() is not None:
-                    error = self.process.stderr.read().decode(errors="replace")
+                    self.log.seek(0)
+                    error = self.log.read().decode(errors="replace")
                     sys.exit(f"{self.name} exited before answering:\n{error}")
                 if time.perf_counter() - self.started > limit:
                     self.stop()
@@ -93,6 +98,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.close()
 
 
 def children(pid: int) -> list[int]:
