@@ -29,7 +29,7 @@ from mockrefund.db import Database, SchemaMismatch
 from mockrefund.fixtures import FixtureError, FixtureSet, load_fixtures
 from mockrefund.fixtures.seed import seed
 
-TEMPLATE_PREFIX = "template:"
+TEMPLATE_PREFIX = sandboxes.TEMPLATE_PREFIX
 SANDBOX_PREFIX = "sbx_"
 DEFAULT_FIXTURES = "default"
 # The `fixtures` of a sandbox made from fixtures sent with the request.

@@ -20,6 +20,14 @@ from mockrefund.core.values import table_of, value_of
 from mockrefund.db import Database
 
 DEFAULT_SANDBOX = "default"
+# Hidden sandboxes that hold each fixture set's pristine copy: never reachable by a
+# client, whether through the emulated APIs or the control plane.
+TEMPLATE_PREFIX = "template:"
+
+
+def reachable(sandbox_id: str) -> bool:
+    """Whether a client may name this sandbox (it may still not exist)."""
+    return bool(sandbox_id) and not sandbox_id.startswith(TEMPLATE_PREFIX)
 
 
 class SandboxNotFound(NotFound):
@@ -54,6 +62,8 @@ def get(session: Session, sandbox_id: str, for_update: bool = False) -> Sandbox:
     """The sandbox; `for_update`: locked until the transaction ends (on PostgreSQL; a
     SQLite write holds the whole database already), so that changes made from what was
     read cannot be lost to a concurrent one."""
+    if not reachable(sandbox_id):
+        raise SandboxNotFound(sandbox_id)
     sandbox = session.get(Sandbox, sandbox_id, with_for_update=for_update or None)
     if sandbox is None:
         raise SandboxNotFound(sandbox_id)
@@ -101,6 +111,8 @@ def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
 def _load(db: Database, sandbox_id: str) -> tuple[Sandbox, datetime | None]:
     """The sandbox (a plain value) and when its next scheduled transition is due (None:
     none waits)."""
+    if not reachable(sandbox_id):
+        raise SandboxNotFound(sandbox_id)
     with db.read() as session:
         row = session.connection().execute(_BY_ID, {"sandbox_id": sandbox_id}).first()
         if row is None:

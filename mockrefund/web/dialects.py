@@ -20,6 +20,7 @@ from mockrefund.core.sandboxes import SandboxNotFound
 from mockrefund.web.body import BodyError
 from mockrefund.web.nearest import nearest_routes
 from mockrefund.web.responses import WireJSON
+from mockrefund.web.sandbox_routing import platform_path
 
 NEAREST_ROUTES_HEADER = "X-Mockrefund-Nearest-Routes"
 FAULT_MESSAGE = "fault injected by the sandbox"
@@ -86,6 +87,9 @@ class DialectRegistry:
         self.fallback = fallback
 
     def for_path(self, path: str) -> Dialect:
+        """The dialect of a path, with or without a `/sandboxes/{id}` prefix (errors
+        raised outside the sandbox routing, such as a crash, still see the prefix)."""
+        path = platform_path(path)
         for dialect in self.dialects:
             if dialect.owns(path):
                 return dialect

@@ -1,0 +1,132 @@
+"""A tenant reaches its own sandbox and nothing else: not the hidden templates every
+sandbox is copied from, not the default sandbox through an empty or made-up id, not the
+control plane through a sandbox prefix; and a crash under a prefix still answers in the
+platform's own format."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from mockrefund.core.sandboxes import TEMPLATE_PREFIX
+from tests.abuse.conftest import fresh_client
+
+KAKACLO = ("/openapi/v2/order/orders", {"Authorization": "Bearer kakaclo-test-token"})
+SHOPLINE = ("/admin/openapi/v20251201/orders.json", {"Authorization": "Bearer shopline-test-token"})
+WOOCOMMERCE = (
+    "/wc-api/v3/orders/645/refunds",
+    {"Authorization": "Basic Y2tfdGVzdDpjc190ZXN0"},
+)
+PLATFORMS = {"kakaclo": KAKACLO, "shopline": SHOPLINE, "woocommerce": WOOCOMMERCE}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with fresh_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def template_id(client: TestClient) -> str:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.db.read() as session:
+        ids = session.execute(text("SELECT id FROM sandbox")).scalars().all()
+    (found,) = [sandbox for sandbox in ids if sandbox.startswith(TEMPLATE_PREFIX)]
+    return str(found)
+
+
+def assert_not_found_in_platform_format(platform: str, response: Any) -> None:
+    assert response.status_code == 404, response.text
+    body = response.json()
+    assert "detail" not in body
+    if platform == "kakaclo":
+        assert body["code"] == 40004
+    elif platform == "shopline":
+        assert "does not exist" in body["errors"]
+        assert response.headers["traceId"]
+    else:
+        assert body["errors"][0]["code"] == "woocommerce_api_no_route"
+
+
+def default_orders_unchanged(client: TestClient) -> int:
+    path, headers = KAKACLO
+    return int(client.get(path, headers=headers).json()["data"]["total"])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_template_is_not_reachable_by_prefix_or_header(
+    client: TestClient, template_id: str, platform: str
+) -> None:
+    path, headers = PLATFORMS[platform]
+    by_prefix = client.get(f"/sandboxes/{template_id}{path}", headers=headers)
+    assert_not_found_in_platform_format(platform, by_prefix)
+    by_header = client.get(path, headers={**headers, "X-Mockrefund-Sandbox": template_id})
+    assert_not_found_in_platform_format(platform, by_header)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_empty_sandbox_id_is_not_the_default_sandbox(client: TestClient, platform: str) -> None:
+    path, headers = PLATFORMS[platform]
+    assert_not_found_in_platform_format(platform, client.get(f"/sandboxes/{path}", headers=headers))
+    empty_header = {**headers, "X-Mockrefund-Sandbox": ""}
+    assert_not_found_in_platform_format(platform, client.get(path, headers=empty_header))
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("post", "/reset"), ("delete", ""), ("get", ""), ("get", "/clock"), ("post", "/faults")],
+)
+def test_the_control_plane_does_not_know_templates(
+    client: TestClient, template_id: str, method: str, suffix: str
+) -> None:
+    before = default_orders_unchanged(client)
+    response = client.request(method, f"/__admin/sandboxes/{template_id}{suffix}", json={})
+    assert response.status_code == 404
+    assert "does not exist" in response.json()["error"]
+    # The template is still whole: a new sandbox gets every order.
+    sandbox = client.post("/__admin/sandboxes").json()["id"]
+    path, headers = KAKACLO
+    copied = client.get(f"/sandboxes/{sandbox}{path}", headers=headers).json()["data"]["total"]
+    assert copied == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sandboxes/nosuch/__admin/reset",
+        "/sandboxes/default/__admin/clock/advance",
+        "/sandboxes//__admin/reset",
+    ],
+)
+def test_the_control_plane_is_not_served_under_a_sandbox_prefix(
+    client: TestClient, path: str
+) -> None:
+    clock = client.get("/__admin/clock").json()["now"]
+    response = client.post(path, json={"seconds": 315_360_000})
+    assert response.status_code == 404
+    assert "only under /__admin" in response.json()["error"]
+    assert client.get("/__admin/clock").json()["now"] == clock
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_crash_under_a_sandbox_prefix_answers_in_the_platforms_format(
+    platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockrefund.core import sandboxes
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    path, headers = PLATFORMS[platform]
+    with fresh_client() as client:
+        sandbox = client.post("/__admin/sandboxes").json()["id"]
+        monkeypatch.setattr(sandboxes, "prepare", explode)
+        response = client.get(f"/sandboxes/{sandbox}{path}", headers=headers)
+    assert response.status_code == 500
+    body = response.json()
+    assert "detail" not in body
+    assert "status" not in body  # the control plane's format
+    if platform == "shopline":
+        assert response.headers["traceId"]
