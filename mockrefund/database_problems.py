@@ -44,7 +44,7 @@ def explain(error: BaseException, url: str) -> str | None:
     reason = _reason(error)
     if url.startswith("sqlite"):
         return _sqlite(reason, make_url(url).database or "")
-    return _server(reason, url)
+    return _server(reason, url, connecting=_connecting(error))
 
 
 def _missing_driver(error: ModuleNotFoundError, url: str) -> str | None:
@@ -82,7 +82,7 @@ def _sqlite(reason: str, path: str) -> str:
     return f"cannot use the SQLite file {path}: {reason}; check {FIX}"
 
 
-def _server(reason: str, url: str) -> str:
+def _server(reason: str, url: str, connecting: bool) -> str:
     where = shown_url(url)
     missing = re.search(r'database "([^"]+)" does not exist', reason)
     if missing:
@@ -95,9 +95,20 @@ def _server(reason: str, url: str) -> str:
     if re.search(r"permission denied", reason):
         return f"{where}: {reason}; the user needs the right to create tables there"
     server = "PostgreSQL" if make_url(url).get_backend_name() == "postgresql" else "the database"
-    return (
-        f"cannot reach {server} at {where}: {reason}; start it, or fix the host and port in {FIX}"
-    )
+    if connecting:
+        return (
+            f"cannot reach {server} at {where}: {reason}; start it, or fix the host and port "
+            f"in {FIX}"
+        )
+    return f"{server} at {where} failed while mockrefund prepared it: {reason}"
+
+
+def _connecting(error: DatabaseError) -> bool:
+    """Whether the error came while connecting (no server there, a name that does not
+    resolve, a timeout), rather than from a statement."""
+    text = str(error.orig if error.orig is not None else error).lower()
+    signs = ("connection failed", "could not connect", "resolve host", "timeout expired")
+    return any(sign in text for sign in signs)
 
 
 def _reason(error: DatabaseError) -> str:

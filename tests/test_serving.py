@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from mockrefund.cli import _parser, _settings, main
 from mockrefund.config import Settings, is_in_memory
@@ -128,6 +128,33 @@ def test_a_missing_psycopg_says_what_to_install(
     assert err.startswith("mockrefund: PostgreSQL needs the psycopg driver")
     assert "install mockrefund[postgres]" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("driver_says", "line"),
+    [
+        (
+            'connection failed: connection to server at "h", port 5432 failed: Connection refused',
+            "cannot reach PostgreSQL at postgresql+psycopg://u:***@h/m: Connection refused; start it",
+        ),
+        (
+            'connection failed: connection to server at "h", port 5432 failed: FATAL:  password '
+            'authentication failed for user "u"',
+            'refused the login: password authentication failed for user "u"; fix the user or password',
+        ),
+        (
+            "deadlock detected",
+            "PostgreSQL at postgresql+psycopg://u:***@h/m failed while mockrefund prepared it: "
+            "deadlock detected",
+        ),
+    ],
+)
+def test_what_postgresql_said_becomes_one_line(driver_says: str, line: str) -> None:
+    error = OperationalError("SELECT 1", {}, Exception(driver_says))
+    said = explain(error, "postgresql+psycopg://u:secret@h/m")
+    assert said is not None
+    assert line in said
+    assert "secret" not in said
 
 
 def test_bugs_are_not_dressed_up_as_database_problems() -> None:
