@@ -6,17 +6,23 @@ Tests that start, restart or kill processes start their own, on the same databas
 a new one (`new_database`).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.replicas.apis import Sandbox, create_sandbox, delete_sandbox
-from tests.replicas.servers import Database, Pair, PostgresDatabases, PostgresUnreachable, Server
+from tests.replicas.servers import (
+    Database,
+    NewDatabase,
+    Pair,
+    PostgresDatabases,
+    PostgresUnreachable,
+    Server,
+)
 
 BACKENDS = ["postgres", "sqlite"]
 LOG_MARKS = pytest.StashKey[dict[Server, int]]()
-NewDatabase = Callable[[str], Database]
 
 
 @pytest.fixture(scope="session")

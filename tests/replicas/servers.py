@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,10 @@ class Database:
 
     def __str__(self) -> str:
         return f"{self.backend} {self.url}"
+
+
+# Makes a new, empty database of a backend ("postgres" or "sqlite").
+NewDatabase = Callable[[str], Database]
 
 
 class PostgresUnreachable(RuntimeError):

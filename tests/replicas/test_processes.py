@@ -22,7 +22,6 @@ from tests.replicas.apis import (
     get_signed,
     signed_url,
 )
-from tests.replicas.conftest import NewDatabase
 from tests.replicas.orders import (
     PLATFORMS,
     add_large_orders,
@@ -30,7 +29,7 @@ from tests.replicas.orders import (
     listed_ids,
     refund_one_unit,
 )
-from tests.replicas.servers import Pair, Server
+from tests.replicas.servers import NewDatabase, Pair, Server
 
 pytestmark = pytest.mark.e2e
 CREATES_EACH_SIDE = 5  # sandboxes made before the kill and after the restart
