@@ -58,3 +58,13 @@ def test_count_1_is_taken_by_one_of_two_refunds_at_once(
         assert sorted(got) == [FORCED, USUAL], trial
         for server in pair.servers:
             assert admin.outcomes(server) == [], (trial, server)
+
+
+def test_status_reads_are_counted_over_both_servers(pair: Pair, sandbox: Sandbox) -> None:
+    # Two reads pending, the third failed: whichever servers the reads went to.
+    admin, kakaclo = Admin(sandbox), Kakaclo(sandbox)
+    admin.force(pair.a, outcome="failed", platform="kakaclo", after_reads=2)
+    created = expect(kakaclo.refund(pair.b, "1000000463303", {}), 200)
+    assert created.json()["code"] == 10000, describe(created)
+    seen = [kakaclo.refunds(s, "1000000463303")[0]["refundStatus"] for s in pair.alternating(4)]
+    assert seen == ["pending_review", "pending_review", "refund_failed", "refund_failed"]
