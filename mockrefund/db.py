@@ -32,6 +32,8 @@ from mockrefund.core import models  # noqa: F401  (registers the tables)
 from mockrefund.readcache import ReadCache, WriteCounter
 
 _WRITE = "mockrefund_write"
+# Connections kept open: enough for every thread of the pool that runs database work.
+POOL_SIZE = 40
 
 # Bump when a table changes shape; an older database is then refused with advice.
 SCHEMA_VERSION = 6
@@ -178,23 +180,24 @@ class _SideConnection:
 
     def __init__(self, url: str) -> None:
         self.engine = _make_engine(url, single_connection=True)
-        self._lock = threading.Lock()  # one side write at a time
-        self._opening = threading.Lock()
+        # One user of the connection at a time: a side write, or a version read.
+        self._lock = threading.Lock()
         self._raw: Any = None
 
-    def version(self) -> int:
-        # Not behind the writers' lock: every request reads the version, on the event
-        # loop, and must not wait for a side write to commit. SQLite serializes calls on
-        # a connection itself (Python's sqlite3 is built thread-safe: `threadsafety` 3),
-        # and mid-write the version is what it was: no other connection can commit then.
-        raw = self._raw
-        if raw is None:
-            with self._opening:
-                if self._raw is None:
-                    self._raw = self.engine.raw_connection()
-                raw = self._raw
-        row = raw.driver_connection.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+    def version(self) -> int | None:
+        """The file's version, or None while a side write has the connection: every
+        request reads the version, on the event loop, and must never wait for a write
+        (which may itself wait for the database's write lock). The cache then reads
+        afresh, which is always right."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._raw is None:
+                self._raw = self.engine.raw_connection()
+            row = self._raw.driver_connection.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+        finally:
+            self._lock.release()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -204,7 +207,7 @@ class _SideConnection:
                 yield conn
 
     def close(self) -> None:
-        with self._lock, self._opening:
+        with self._lock:
             if self._raw is not None:
                 self._raw.close()
                 self._raw = None
@@ -231,13 +234,18 @@ def _make_cache(
 
 def _make_engine(url: str, single_connection: bool = False) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
     if in_memory or single_connection:
         # An in-memory database lives in its one connection; share it.
         options["poolclass"] = StaticPool
+    else:
+        # As many connections kept open as threads may use them at once (the thread
+        # pool's 40), so that none is opened, set up and closed again per request.
+        options["pool_size"] = POOL_SIZE
+        options["max_overflow"] = POOL_SIZE
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")

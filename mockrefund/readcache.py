@@ -47,7 +47,9 @@ class WriteCounter:
 
 
 class ReadCache:
-    def __init__(self, writes: WriteCounter, file: Callable[[], int] | None, enabled: bool) -> None:
+    def __init__(
+        self, writes: WriteCounter, file: Callable[[], int | None] | None, enabled: bool
+    ) -> None:
         self._writes = writes
         self._file = file
         self.enabled = enabled
@@ -55,8 +57,12 @@ class ReadCache:
         # change never mix the entries of two versions.
         self._state: tuple[Hashable, dict[Hashable, Any]] = ((), {})
 
-    def version(self) -> Hashable:
-        return (self._writes.count, self._file()) if self._file else self._writes.count
+    def version(self) -> Hashable | None:
+        """The database's version now; None when it cannot be read without waiting."""
+        if self._file is None:
+            return self._writes.count
+        file_version = self._file()
+        return None if file_version is None else (self._writes.count, file_version)
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         """The value read for `key` at the current version, read by `load` if need be.
@@ -67,6 +73,8 @@ class ReadCache:
         if not self.enabled:
             return load()
         version = self.version()
+        if version is None:
+            return load()  # unknown version: read, and keep nothing
         seen, entries = self._state
         if seen != version:
             entries = {}
@@ -87,7 +95,8 @@ class ReadCache:
         if not self.enabled:
             return None
         seen, entries = self._state
-        if seen != self.version():
+        version = self.version()
+        if version is None or seen != version:
             return None
         return entries.get(key)
 

@@ -16,19 +16,34 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import bindparam, case, delete, insert, select, update
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 
 from mockrefund.controls.tables import FaultRuleRow
+from mockrefund.core import sandboxes
 from mockrefund.core.values import table_of
 from mockrefund.db import Database
+
+# Statuses whose answers carry no body, by HTTP's rules.
+NO_BODY = frozenset({204, 304})
+# Rules in force per sandbox at most: each is matched against every request.
+MAX_RULES = 100
+
+
+class TooManyRules(RuntimeError):
+    pass
 
 
 class FaultRule(BaseModel):
     method: str | None = Field(None, description="Only this HTTP method.")
     path: str | None = Field(None, description="A regular expression searched in the path.")
     platform: str | None = Field(None, description="kakaclo, shopline or woocommerce.")
-    status: int | None = Field(None, ge=100, le=599, description="Answer this status.")
+    status: int | None = Field(
+        None,
+        ge=200,
+        le=599,
+        description="Answer this status (200 to 599; 204 and 304 answer with no body).",
+    )
     body: Any = Field(None, description="Answer this JSON body instead of the platform's.")
     latency_ms: int = Field(0, ge=0, le=60_000, description="Wait this long first.")
     drop: bool = Field(False, description="Close the connection without an answer.")
@@ -45,6 +60,12 @@ class FaultRule(BaseModel):
             except re.error as error:
                 raise ValueError(f"not a regular expression: {error}") from None
         return value
+
+    @model_validator(mode="after")
+    def _bodiless_statuses(self) -> "FaultRule":
+        if self.status in NO_BODY and self.body is not None:
+            raise ValueError(f"a {self.status} answer has no body: leave out `body`")
+        return self
 
     @field_validator("platform")
     @classmethod
@@ -76,6 +97,16 @@ _TABLE = table_of(FaultRuleRow)
 
 def add(db: Database, sandbox_id: str, rule: FaultRule) -> dict[str, Any]:
     with db.write() as session:
+        # The sandbox locked first, so that adds through several servers count right.
+        sandboxes.get(session, sandbox_id, for_update=True)
+        in_force = session.execute(
+            select(func.count()).select_from(_TABLE).where(_TABLE.c.sandbox_id == sandbox_id)
+        ).scalar_one()
+        if in_force >= MAX_RULES:
+            raise TooManyRules(
+                f"the sandbox has {in_force} fault rules, the most it may have; "
+                "remove some (DELETE .../faults/{id} or .../faults) first"
+            )
         row = (
             session.connection()
             .execute(

@@ -23,7 +23,13 @@ from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
+# What an entry keeps of a request and its answer; past these, a marker says how much
+# there was. An entry then holds at most about 2 * (64 KiB + 64 * 4 KiB).
 BODY_LIMIT = 64 * 1024
+HEADER_LIMIT = 4 * 1024
+HEADERS_KEPT = 64
+TRUNCATED = "…[truncated by the journal: {size} bytes in all]"
+LEFT_OUT_HEADER = "x-mockrefund-journal-headers-left-out"
 
 log = logging.getLogger("mockrefund")
 
@@ -186,12 +192,30 @@ def clear(db: Database, sandbox_id: str) -> None:
         session.execute(delete(_JOURNAL).where(_JOURNAL.c.sandbox_id == sandbox_id))
 
 
-def text_of(body: bytes) -> str:
-    return body[:BODY_LIMIT].decode("utf-8", errors="replace")
+def text_of(body: bytes, limit: int = BODY_LIMIT) -> str:
+    """The body as text, cut at `limit` bytes with a marker that says so."""
+    if len(body) <= limit:
+        return body.decode("utf-8", errors="replace")
+    kept = body[:limit].decode("utf-8", errors="ignore")
+    return kept + TRUNCATED.format(size=len(body))
 
 
 def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+    """The headers, each value cut at `HEADER_LIMIT` bytes, at most `HEADERS_KEPT` of them
+    (a last entry counts those left out): a client cannot make an entry big."""
+    headers: dict[str, str] = {}
+    left_out = 0
+    for name, value in raw:
+        if len(headers) >= HEADERS_KEPT:
+            left_out += 1
+            continue
+        key = name[:HEADER_LIMIT].decode("latin-1")
+        headers[key] = (
+            text_of(value, HEADER_LIMIT) if len(value) > HEADER_LIMIT else value.decode("latin-1")
+        )
+    if left_out:
+        headers[LEFT_OUT_HEADER] = str(left_out)
+    return headers
 
 
 def _columns(entry: Entry, sandbox_id: str, position: int) -> dict[str, Any]:

@@ -18,11 +18,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockrefund.clock import wall_now
 from mockrefund.controls import faults
-from mockrefund.controls.faults import Fault
+from mockrefund.controls.faults import NO_BODY, Fault
 from mockrefund.controls.journal import Entry, JournalWriter, headers_of, text_of
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
@@ -110,8 +111,10 @@ class Traffic:
             if rule.status is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
-            if rule.body is not None:
-                response: Any = WireJSON(rule.body, rule.status)
+            if rule.status in NO_BODY:
+                response: Any = Response(status_code=rule.status)
+            elif rule.body is not None:
+                response = WireJSON(rule.body, rule.status)
             else:
                 response = dialect.fault(Request(scope), rule.status)
             await response(scope, recording_receive, recording_send)

@@ -36,6 +36,24 @@ def test_admin_calls_need_the_token(guarded: TestClient) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/__admin/openapi.json",
+        "/__admin/docs",
+        "/__admin/static/swagger-ui.css",
+        "/__admin/openapi/kakaclo.json",
+        "/__admin/sandboxes",
+        "/__admin/no-such-route",
+    ],
+)
+def test_every_admin_route_but_health_needs_the_token(guarded: TestClient, path: str) -> None:
+    refused = guarded.get(path)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert guarded.get(path, headers={"Authorization": "Bearer s3cret"}).status_code in (200, 404)
+
+
 def test_the_health_check_and_the_emulated_apis_stay_open(guarded: TestClient) -> None:
     assert guarded.get("/__admin/health").status_code == 200
     assert guarded.get("/openapi/v2/order/orders", headers=AUTH).status_code == 200

@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from mockrefund.controls.tables import JournalEntry, JournalHead
-
 from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
 from tests.platforms.woocommerce.conftest import basic
 
@@ -239,3 +238,54 @@ def test_requests_to_a_sandbox_that_does_not_exist_are_not_journalled(client: Te
     # A sandbox made later under the same name would not inherit a journal either.
     with runtime.db.read() as session:
         assert session.get(JournalHead, "sbx_made_up") is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ({"status": 101}, "status"),
+        ({"status": 199}, "status"),
+        ({"status": 204, "body": {"a": 1}}, "no body"),
+        ({"status": 304, "body": "x"}, "no body"),
+    ],
+)
+def test_fault_statuses_that_break_http_are_refused(
+    client: TestClient, rule: dict[str, Any], problem: str
+) -> None:
+    response = client.post("/__admin/faults", json=rule)
+    assert response.status_code == 400
+    assert problem in response.json()["error"]
+
+
+def test_a_204_fault_answers_with_no_body(client: TestClient) -> None:
+    client.post("/__admin/faults", json={"status": 204, "times": 1})
+    response = client.get("/openapi/v2/order/orders", headers=AUTH)
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_a_sandbox_holds_at_most_a_hundred_fault_rules(client: TestClient) -> None:
+    rule = {"path": "^/nowhere$", "status": 500}
+    for _ in range(100):
+        assert client.post("/__admin/faults", json=rule).status_code == 201
+    refused = client.post("/__admin/faults", json=rule)
+    assert refused.status_code == 409
+    assert "100 fault rules" in refused.json()["error"]
+    client.delete("/__admin/faults")
+    assert client.post("/__admin/faults", json=rule).status_code == 201
+
+
+def test_the_journal_cuts_big_headers_and_bodies_and_says_so(client: TestClient) -> None:
+    big = "x" * 10_000
+    many = {f"x-extra-{n}": "1" for n in range(80)}
+    client.post(
+        REFUND, content=b"{" + b" " * 100_000 + b"}", headers={**AUTH, "x-big": big, **many}
+    )
+    (entry,) = client.get("/__admin/requests").json()["requests"]
+    assert entry["request_body"].endswith("[truncated by the journal: 100002 bytes in all]")
+    assert len(entry["request_body"]) < 66_000
+    assert entry["request_headers"]["x-big"].endswith(
+        "[truncated by the journal: 10000 bytes in all]"
+    )
+    assert len(entry["request_headers"]) == 65  # 64 kept, and the count of those left out
+    assert int(entry["request_headers"]["x-mockrefund-journal-headers-left-out"]) > 0
