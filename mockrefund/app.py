@@ -74,7 +74,10 @@ def create_app(
     # the emulated routes are served after both (by FastRoutes, FastAPI's router as the
     # fallback).
     app.add_middleware(
-        FastRoutes, routes=fast_routes(routers), handlers=lambda: app.exception_handlers
+        FastRoutes,
+        routes=fast_routes(routers),
+        handlers=lambda: app.exception_handlers,
+        workers=lambda: runtime.db.workers,
     )
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(ControlPlaneOnFirstUse, install=lambda: _install_control_plane(app))

@@ -8,18 +8,30 @@ routes itself and calls their endpoints directly; their errors are answered by t
 exception handlers the app has registered (the platforms' own formats). Anything it does
 not match exactly (another path, a method a path does not take) goes on to FastAPI's
 router unchanged, so 404 and 405 answers are the app's own.
+
+The endpoints do their database work in plain (blocking) calls. So that no request can
+hold up the others, an endpoint never runs on the server's event loop: the request body
+is read there first (it comes from the client's connection, which belongs to that loop),
+then the endpoint runs on one of the database's worker threads (`db.Database.workers`),
+on an event loop of that thread's own, and its response is sent from the server's loop
+again.
 """
 
+import asyncio
 import re
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.routing import APIRoute, APIRouter
 from starlette.convertors import Convertor
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockrefund.web.body import MAX_BODY_BYTES
 
 Endpoint = Callable[..., Awaitable[Response]]
 # As Starlette keeps them; the app registers only `async def` handlers.
@@ -56,9 +68,11 @@ class FastRoutes:
         app: ASGIApp,
         routes: list[FastRoute],
         handlers: Callable[[], Mapping[Any, Handler]],
+        workers: Callable[[], Executor],
     ) -> None:
         self.app = app
         self.routes = routes
+        self.workers = workers
         # The app's exception handlers, read when needed: they are registered after the
         # middleware is declared.
         self.handlers = handlers
@@ -81,7 +95,13 @@ class FastRoutes:
         }
         request = Request(scope, receive, send)
         try:
-            response = await route.endpoint(request=request, **params)
+            await _buffer_body(request)
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        try:
+            response = await asyncio.get_running_loop().run_in_executor(
+                self.workers(), _run_endpoint, route.endpoint, request, params
+            )
         except Exception as error:
             handler = self._handler_for(error)
             if handler is None:
@@ -98,3 +118,33 @@ class FastRoutes:
                 handler: Handler = handlers[kind]
                 return handler
         return None
+
+
+async def _buffer_body(request: Request, limit: int = MAX_BODY_BYTES) -> None:
+    """Read the body now, on the server's loop, for the endpoint to find in
+    `request.body()` and `request.stream()`. Never more than `limit` and one chunk: the
+    endpoint then refuses the body as too large, as it would have while reading it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        request._body = b""  # refused by its declared length before anything is read
+        return
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    request._body = b"".join(chunks)
+
+
+_thread_loops = threading.local()
+
+
+def _run_endpoint(endpoint: Endpoint, request: Request, params: dict[str, Any]) -> Response:
+    """Run an endpoint to its end on this worker thread's own event loop (made once per
+    thread): its awaits only read the buffered body, so nothing waits on another loop."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_thread_loops, "loop", None)
+    if loop is None:
+        loop = _thread_loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(endpoint(request=request, **params))
