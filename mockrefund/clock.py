@@ -34,6 +34,31 @@ def epoch_seconds() -> float:
     return time.time()
 
 
+# The mock clock stays within these: every time it gives, plus the longest delay a refund
+# may wait, can be stored and computed (Python's datetimes end with the year 9999).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class ClockOutOfRange(ValueError):
+    def __init__(self, moment: object) -> None:
+        super().__init__(
+            f"the mock clock must stay between {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and "
+            f"{LATEST:%Y-%m-%dT%H:%M:%SZ}; {moment} is outside"
+        )
+
+
+def within_range(moment: datetime) -> datetime:
+    """The moment in UTC, if the mock clock may show it; else ClockOutOfRange."""
+    try:
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:  # a time zone pushes it past what datetimes hold
+        inside = False
+    if not inside:
+        raise ClockOutOfRange(moment.isoformat())
+    return moment.astimezone(UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class ClockState:
     anchor_wall: datetime
@@ -49,12 +74,18 @@ class ClockState:
         scale: float = 1.0,
         frozen: bool = False,
     ) -> "ClockState":
-        return cls(anchor_wall=wall, anchor_mock=at or wall, scale=scale, frozen=frozen)
+        start = within_range(at) if at is not None else wall
+        return cls(anchor_wall=wall, anchor_mock=start, scale=scale, frozen=frozen)
 
     def now(self, wall: datetime) -> datetime:
         if self.frozen:
             return self.anchor_mock
-        return to_millisecond(self.anchor_mock + (wall - self.anchor_wall) * self.scale)
+        try:
+            moment = self.anchor_mock + (wall - self.anchor_wall) * self.scale
+        except OverflowError:  # a fast clock run for long enough: past every date
+            return LATEST
+        # A running clock stops at the end of its range rather than fail every request.
+        return to_millisecond(min(max(moment, EARLIEST), LATEST))
 
     def _rebased(self, wall: datetime) -> "ClockState":
         """Same mock time, anchored at this wall instant (before changing scale or mode)."""
@@ -64,10 +95,14 @@ class ClockState:
         if seconds < 0:
             raise ValueError("the clock only moves forward; use set to go back")
         state = self._rebased(wall)
-        moved = state.anchor_mock + timedelta(seconds=seconds)
-        return replace(state, anchor_mock=to_millisecond(moved))
+        try:
+            moved = state.anchor_mock + timedelta(seconds=seconds)
+        except OverflowError:
+            raise ClockOutOfRange(f"{state.anchor_mock.isoformat()} + {seconds} s") from None
+        return replace(state, anchor_mock=to_millisecond(within_range(moved)))
 
     def set_to(self, wall: datetime, moment: datetime) -> "ClockState":
+        moment = within_range(moment)
         return replace(self, anchor_wall=wall, anchor_mock=to_millisecond(moment))
 
     def frozen_at(self, wall: datetime) -> "ClockState":

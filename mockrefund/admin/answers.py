@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from mockrefund.clock import ClockOutOfRange
 from mockrefund.controls.faults import TooManyRules
 from mockrefund.fixtures import FixtureError
 from mockrefund.runtime import DefaultSandboxProtected, SandboxLimitReached, UnknownFixtureSet
@@ -24,6 +25,7 @@ def install_answers(app: FastAPI) -> None:
 
     app.add_exception_handler(SandboxLimitReached, answer(409))
     app.add_exception_handler(TooManyRules, answer(409))
+    app.add_exception_handler(ClockOutOfRange, answer(400))
     app.add_exception_handler(UnknownFixtureSet, answer(404))
     app.add_exception_handler(FixtureError, answer(400))
     app.add_exception_handler(DefaultSandboxProtected, answer(400))

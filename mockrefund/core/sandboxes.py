@@ -5,6 +5,7 @@ computes the same "now". Clock changes and the settlements they make due happen 
 transaction: after an advance, everything due has already settled.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,6 +19,8 @@ from mockrefund.core.errors import NotFound
 from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of, value_of
 from mockrefund.db import Database
+
+log = logging.getLogger("mockrefund")
 
 DEFAULT_SANDBOX = "default"
 # Hidden sandboxes that hold each fixture set's pristine copy: never reachable by a
@@ -143,6 +146,9 @@ def settle_all(db: Database) -> None:
             prepare(db, sandbox_id)
         except SandboxNotFound:
             continue  # deleted while we swept
+        except Exception:
+            # One sandbox's trouble must not keep the others' refunds from settling.
+            log.exception("settling sandbox %s failed; the sweep goes on", sandbox_id)
 
 
 # Recording each use would make every request a write; once a minute is plenty for

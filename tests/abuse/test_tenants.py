@@ -130,3 +130,49 @@ def test_a_crash_under_a_sandbox_prefix_answers_in_the_platforms_format(
     assert "status" not in body  # the control plane's format
     if platform == "shopline":
         assert response.headers["traceId"]
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        ("set", {"at": "0001-01-01T00:00:00+14:00"}),
+        ("set", {"at": "9999-12-31T23:59:59-14:00"}),
+        ("set", {"at": "1969-12-31T23:59:59Z"}),
+        ("advance", {"seconds": 315_360_000}),
+    ],
+)
+def test_clock_values_past_the_range_are_refused_and_change_nothing(
+    call: str, body: dict[str, Any]
+) -> None:
+    with fresh_client() as client:
+        client.post("/__admin/clock/set", json={"at": "8999-06-01T00:00:00Z"})
+        before = client.get("/__admin/clock").json()
+        response = client.post(f"/__admin/clock/{call}", json=body)
+        assert response.status_code == 400
+        assert "between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z" in response.json()["error"]
+        assert client.get("/__admin/clock").json() == before
+        path, headers = KAKACLO
+        assert client.get(path, headers=headers).status_code == 200
+        assert client.get("/__admin/sandboxes").status_code == 200
+
+
+def test_a_fast_clock_stops_at_the_end_of_its_range_instead_of_failing() -> None:
+    with fresh_client() as client:
+        client.post("/__admin/clock/set", json={"at": "8999-12-31T23:00:00Z"})
+        client.post("/__admin/clock/scale", json={"scale": 1_000_000})
+        client.post("/__admin/clock/resume")
+        path, headers = KAKACLO
+        refund = client.post(
+            "/openapi/v2/order/orders/10001/refund",
+            json={"orderItems": [{"itemId": "120001", "quantity": 1}]},
+            headers=headers,
+        )
+        assert refund.status_code == 200, refund.text
+        assert client.get(path, headers=headers).status_code == 200
+        assert client.get("/__admin/clock").json()["now"] <= "9000-01-01T00:00:00Z"
+
+
+def test_a_sandbox_cannot_start_its_clock_outside_the_range(client: TestClient) -> None:
+    response = client.post("/__admin/sandboxes", json={"clock": {"at": "0001-01-01T00:00:00Z"}})
+    assert response.status_code == 400
+    assert "between" in response.json()["error"]
