@@ -1,6 +1,5 @@
 """The journal over HTTP: what clients sent to the emulated APIs, and what they got."""
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -9,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
 from mockrefund.controls import journal
 from mockrefund.controls.journal import Filter
+from mockrefund.controls.patterns import PatternError, compile_pattern
 
 router = APIRouter(tags=["journal"])
 
@@ -25,9 +25,9 @@ def _filter(
 ) -> Filter:
     if path is not None:
         try:
-            re.compile(path)
-        except re.error as error:
-            raise HTTPException(400, f"path: not a regular expression: {error}") from None
+            compile_pattern(path)
+        except PatternError as error:
+            raise HTTPException(400, f"path: {error}") from None
     return Filter(platform, method, path, status, _utc(since), _utc(until))
 
 

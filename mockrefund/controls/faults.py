@@ -12,13 +12,13 @@ matching requests, so a run meets the same faults on one server or on three.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
 
+from mockrefund.controls.patterns import Pattern, compile_pattern
 from mockrefund.controls.tables import FaultRuleRow
 from mockrefund.core import sandboxes
 from mockrefund.core.values import table_of
@@ -55,10 +55,7 @@ class FaultRule(BaseModel):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a regular expression: {error}") from None
+            compile_pattern(value)  # its PatternError (a ValueError) says what is wrong
         return value
 
     @model_validator(mode="after")
@@ -81,7 +78,7 @@ class Fault:
 
     id: int
     rule: FaultRule
-    path: re.Pattern[str] | None
+    path: Pattern | None
 
     def matches(self, method: str, path: str, platform: str) -> bool:
         rule = self.rule
@@ -191,7 +188,7 @@ def _load(db: Database, sandbox_id: str) -> list[Fault]:
     faults = []
     for row in rows:
         rule = FaultRule.model_validate(row.rule)
-        pattern = re.compile(rule.path) if rule.path is not None else None
+        pattern = compile_pattern(rule.path) if rule.path is not None else None
         faults.append(Fault(int(row.id), rule, pattern))
     return faults
 

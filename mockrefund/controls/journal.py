@@ -8,7 +8,6 @@ so a journal never holds more than that. Bodies are kept up to a limit, as text.
 
 import asyncio
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Insert, Select, bindparam, delete, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mockrefund.controls.patterns import compile_pattern
 from mockrefund.controls.tables import JournalEntry, JournalHead
 from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of
@@ -151,7 +151,7 @@ def select_entries(
         rows = session.connection().execute(statement).all()
     entries = [_entry(row._mapping) for row in rows]
     if where.path is not None:
-        pattern = re.compile(where.path)
+        pattern = compile_pattern(where.path)
         entries = [entry for entry in entries if pattern.search(entry.path)]
     return entries[-limit:] if limit else entries
 
@@ -162,7 +162,7 @@ def count(db: Database, sandbox_id: str, where: Filter) -> int:
         with db.read() as session:
             return int(session.connection().execute(statement).scalar_one())
     statement = _filtered(select(_JOURNAL.c.path), sandbox_id, where)
-    pattern = re.compile(where.path)
+    pattern = compile_pattern(where.path)
     with db.read() as session:
         paths = session.connection().execute(statement).scalars()
         return sum(1 for path in paths if pattern.search(path))

@@ -3,7 +3,8 @@ sandbox is copied from, not the default sandbox through an empty or made-up id, 
 control plane through a sandbox prefix; and a crash under a prefix still answers in the
 platform's own format."""
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -176,3 +177,49 @@ def test_a_sandbox_cannot_start_its_clock_outside_the_range(client: TestClient) 
     response = client.post("/__admin/sandboxes", json={"clock": {"at": "0001-01-01T00:00:00Z"}})
     assert response.status_code == 400
     assert "between" in response.json()["error"]
+
+
+def run_within(seconds: float, job: Callable[[], Any]) -> Any:
+    """The job's result, or a failure if it is still running after `seconds`."""
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(job()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still running after {seconds} s"
+    return result[0]
+
+
+PATTERN_BOMB = "(a+)+$"
+# A backtracking matcher takes about 2**40 steps for this path against the bomb.
+BOMB_PATH = "/openapi/v2/order/orders/refund/" + "a" * 40 + "!"
+
+
+def test_a_pattern_bomb_in_a_fault_rule_matches_in_linear_time(client: TestClient) -> None:
+    sandbox = client.post("/__admin/sandboxes").json()["id"]
+    added = client.post(f"/__admin/sandboxes/{sandbox}/faults", json={"path": PATTERN_BOMB})
+    assert added.status_code == 201
+    _, headers = KAKACLO
+    response = run_within(
+        10, lambda: client.get(f"/sandboxes/{sandbox}{BOMB_PATH}", headers=headers)
+    )
+    assert response.status_code in (200, 404)
+
+
+def test_a_pattern_bomb_in_a_journal_filter_matches_in_linear_time(client: TestClient) -> None:
+    _, headers = KAKACLO
+    client.get(BOMB_PATH, headers=headers)
+    counted = run_within(
+        10, lambda: client.get("/__admin/requests/count", params={"path": PATTERN_BOMB})
+    )
+    assert counted.status_code == 200
+
+
+@pytest.mark.parametrize("pattern", ["(a)\\1", "(?=refund)", "x" * 1001])
+def test_patterns_that_need_backtracking_or_are_huge_are_refused(
+    client: TestClient, pattern: str
+) -> None:
+    fault = client.post("/__admin/faults", json={"path": pattern})
+    assert fault.status_code == 400
+    journal = client.get("/__admin/requests", params={"path": pattern})
+    assert journal.status_code == 400
+    assert "path" in journal.json()["error"]
