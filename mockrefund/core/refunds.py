@@ -289,7 +289,7 @@ def _resolve_lines(state: OrderState, request: RefundRequest, policy: RefundPoli
             key = (line.item.id, line_request.shipping_state)
             declared[key] = declared.get(key, 0) + line_request.quantity
             _check_shipping_state(line, line_request.shipping_state, declared[key])
-        amount, tax = _share(line, line_request.quantity)
+        amount, tax = _share(line, line_request.quantity, earlier=total - line_request.quantity)
         if line_request.amount is not None:
             amount = line_request.amount
         if line_request.tax is not None:
@@ -331,13 +331,27 @@ def _check_shipping_state(line: LineState, state: ShippingState, requested: int)
         )
 
 
-def _share(line: LineState, quantity: int) -> tuple[Decimal, Decimal]:
-    """The line's money for `quantity` units: price less discount, and tax, pro rata."""
-    item = line.item
-    if item.quantity <= 0:
+def _share(line: LineState, quantity: int, earlier: int = 0) -> tuple[Decimal, Decimal]:
+    """The line's money for `quantity` more units: price less discount, and tax.
+
+    Pro rata, but rounded so that the units' shares add up to the line's money exactly:
+    the first n units of a line are worth its money × n / quantity, rounded, and each
+    refund takes the difference between that for the units taken so far (by earlier
+    refunds, and `earlier` ones of the same request) and for those plus its own. So
+    refunding 3 units one at a time gives what refunding the 3 at once would, to the
+    last 0.0001.
+    """
+    if line.item.quantity <= 0:
         return ZERO, ZERO
-    net = item.unit_price * quantity - item.discount * quantity / item.quantity
-    tax = item.tax * quantity / item.quantity
+    taken = line.refunded + line.refunding + earlier
+    net_after, tax_after = _money_of_units(line.item, taken + quantity)
+    net_before, tax_before = _money_of_units(line.item, taken)
+    return net_after - net_before, tax_after - tax_before
+
+
+def _money_of_units(item: LineItem, units: int) -> tuple[Decimal, Decimal]:
+    net = item.unit_price * units - item.discount * units / item.quantity
+    tax = item.tax * units / item.quantity
     return net.quantize(FOUR_PLACES), tax.quantize(FOUR_PLACES)
 
 

@@ -3,6 +3,8 @@ sandbox is copied from, not the default sandbox through an empty or made-up id, 
 control plane through a sandbox prefix; and a crash under a prefix still answers in the
 platform's own format."""
 
+import base64
+import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -223,3 +225,29 @@ def test_patterns_that_need_backtracking_or_are_huge_are_refused(
     journal = client.get("/__admin/requests", params={"path": pattern})
     assert journal.status_code == 400
     assert "path" in journal.json()["error"]
+
+
+def cursor(**fields: Any) -> str:
+    data = {"ids": None, "status": "any", "financial_status": "any"}
+    data |= {"fulfillment_status": "any", "since_id": None, **fields}
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "offset", [9223372036854775808, 2**53 + 1, True, -1, "1", 1.5, None, [1], {"a": 1}]
+)
+def test_a_tampered_page_info_cursor_is_refused_in_shoplines_format(
+    client: TestClient, offset: Any
+) -> None:
+    path, headers = SHOPLINE
+    response = client.get(path, params={"page_info": cursor(offset=offset)}, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json() == {"errors": "page_info is invalid"}
+    assert response.headers["traceId"]
+
+
+def test_an_honest_cursor_still_pages(client: TestClient) -> None:
+    path, headers = SHOPLINE
+    response = client.get(path, params={"page_info": cursor(offset=0)}, headers=headers)
+    assert response.status_code == 200

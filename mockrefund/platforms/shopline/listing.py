@@ -171,6 +171,11 @@ def _as_number(digits: str) -> tuple[int, str]:
     return len(significant), significant
 
 
+# The largest offset a cursor may carry: far past any store, and within a signed 64-bit
+# integer, which is what the databases take.
+MAX_OFFSET = 2**53
+
+
 def encode_cursor(filters: OrderFilter, offset: int) -> str:
     data = {**asdict(filters), "offset": offset}
     raw = json.dumps(data, separators=(",", ":")).encode()
@@ -188,7 +193,9 @@ def decode_cursor(text: str) -> tuple[OrderFilter, int]:
         filters = OrderFilter.from_query({**query, "ids": ",".join(ids or ())})
     except (binascii.Error, ValueError, TypeError, KeyError, AttributeError):
         raise BadQuery("page_info is invalid") from None
-    if not isinstance(offset, int) or offset < 0:
+    # A hand-made cursor may say anything: only a plain integer (not a boolean, which
+    # Python counts as one) that a database can take as an offset.
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
         raise BadQuery("page_info is invalid")
     return filters, offset
 
