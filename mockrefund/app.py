@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from mockrefund import __version__
 from mockrefund.admin.answers import install_answers
+from mockrefund.admin.body_limit import AdminBodyLimit
 from mockrefund.admin.guard import AdminTokenGuard
 from mockrefund.clock import wall_now
 from mockrefund.config import Settings
@@ -81,6 +82,7 @@ def create_app(
     )
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(ControlPlaneOnFirstUse, install=lambda: _install_control_plane(app))
+    app.add_middleware(AdminBodyLimit, limit=runtime.settings.admin_body_limit)
     app.add_middleware(AdminTokenGuard, token=runtime.settings.admin_token)
     app.add_middleware(SandboxRouting)
     # The emulated APIs first: routing tries routes in order, and they carry the load.

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         description="When set, every /__admin call but the health check must send it "
         "(Authorization: Bearer TOKEN, or X-Mockrefund-Admin-Token: TOKEN).",
     )
+    admin_body_limit: Annotated[int, Field(ge=1024)] = Field(
+        4 * 1024 * 1024,
+        description="Largest request body the control plane takes, in bytes (inline "
+        "fixtures are the big ones); larger is 413.",
+    )
     journal_size: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         1000, description="Requests kept in each sandbox's journal (the oldest go first)."
     )

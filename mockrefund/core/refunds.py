@@ -335,7 +335,7 @@ def _share(line: LineState, quantity: int, earlier: int = 0) -> tuple[Decimal, D
     """The line's money for `quantity` more units: price less discount, and tax.
 
     Pro rata, but rounded so that the units' shares add up to the line's money exactly:
-    the first n units of a line are worth its money × n / quantity, rounded, and each
+    the first n units of a line are worth its money * n / quantity, rounded, and each
     refund takes the difference between that for the units taken so far (by earlier
     refunds, and `earlier` ones of the same request) and for those plus its own. So
     refunding 3 units one at a time gives what refunding the 3 at once would, to the

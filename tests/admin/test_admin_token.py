@@ -82,3 +82,22 @@ def test_the_client_sends_the_token(guarded: TestClient, monkeypatch: pytest.Mon
     assert Server("http://testserver", http=guarded, admin_token="s3cret").create_sandbox().id
     monkeypatch.setenv("MOCKREFUND_ADMIN_TOKEN", "s3cret")
     assert Server("http://testserver", http=guarded).create_sandbox().id
+
+
+def test_the_control_plane_refuses_bodies_over_its_limit() -> None:
+    with TestClient(create_app(make_settings(admin_body_limit=2048))) as client:
+        big = {"fixtures": {"stores": [{"platform": "kakaclo", "handle": "x" * 4000}]}}
+        declared = client.post("/__admin/sandboxes", json=big)
+        assert declared.status_code == 413
+        assert "MOCKREFUND_ADMIN_BODY_LIMIT" in declared.json()["error"]
+
+        def chunks() -> Iterator[bytes]:
+            yield b'{"fixtures": "'
+            yield b"x" * 4000
+            yield b'"}'
+
+        streamed = client.post(
+            "/__admin/sandboxes", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413
+        assert client.post("/__admin/sandboxes", json={}).status_code == 201
