@@ -35,8 +35,7 @@ from mockrefund.readcache import ReadCache, WriteCounter
 _WRITE = "mockrefund_write"
 # Connections kept open: enough for every thread of the pool that runs database work.
 POOL_SIZE = 40
-# Threads for the emulated APIs' requests (see `Database.workers`).
-SQLITE_WORKERS = 2
+# Threads for the emulated APIs' requests on PostgreSQL (see `Database.workers`).
 POSTGRES_WORKERS = 16
 
 # Bump when a table changes shape; an older database is then refused with advice.
@@ -75,19 +74,21 @@ class Database:
         self.cache = _make_cache(self.engine, self._writes, self._side, read_cache)
 
     @property
-    def workers(self) -> ThreadPoolExecutor:
-        """Threads for the emulated APIs' requests, which do their database work in
-        blocking calls, off the server's event loop.
+    def workers(self) -> ThreadPoolExecutor | None:
+        """Threads for the emulated APIs' requests on PostgreSQL, whose calls wait on
+        the network (with the GIL released): on the event loop, each such wait would hold
+        up every other request; on 16 threads, one PostgreSQL process answered twice the
+        cached reads (146 to 300 a second).
 
-        Few on SQLite: its work is short and holds the GIL, and many threads mostly fight
-        over it (measured: one thread served a cached read at 2,700 requests/s, forty at
-        800); two, so that a request waiting for the write lock does not stop the reads.
-        Many on PostgreSQL, whose calls wait on the network with the GIL released.
+        None on SQLite, whose calls are function calls that take microseconds and hold the
+        GIL: handing each request to a thread and back cost more than the work (measured,
+        a cached read: 7,850 a second on the loop, 1,670 on two threads, 800 on forty).
+        They run on the loop; a SQLite write waits only for the transactions before it,
+        which are kept short.
         """
-        if self._workers is None:
+        if self._workers is None and self.is_postgres:
             self._workers = ThreadPoolExecutor(
-                POSTGRES_WORKERS if self.is_postgres else SQLITE_WORKERS,
-                thread_name_prefix="mockrefund-request",
+                POSTGRES_WORKERS, thread_name_prefix="mockrefund-request"
             )
         return self._workers
 
@@ -201,6 +202,13 @@ class _SideConnection:
 
     `PRAGMA data_version` moves when *another* connection commits; read on this one, it
     stays put for the side writes made here, and moves for everything else.
+
+    Every request reads the version, on the event loop, so reading it must never wait
+    for a side write (which may itself wait for the database's write lock). While a side
+    write holds the write lock, no other connection can commit: the version it read once
+    it had the lock is the version until it lets go, and readers are given that one.
+    Only while a side write waits for the lock is the version unknown (None), and the
+    cache then reads afresh, which is always right.
     """
 
     def __init__(self, url: str) -> None:
@@ -208,28 +216,34 @@ class _SideConnection:
         # One user of the connection at a time: a side write, or a version read.
         self._lock = threading.Lock()
         self._raw: Any = None
+        # The version while this connection's side write holds the write lock.
+        self._held_version: int | None = None
 
     def version(self) -> int | None:
-        """The file's version, or None while a side write has the connection: every
-        request reads the version, on the event loop, and must never wait for a write
-        (which may itself wait for the database's write lock). The cache then reads
-        afresh, which is always right."""
         if not self._lock.acquire(blocking=False):
-            return None
+            return self._held_version
         try:
-            if self._raw is None:
-                self._raw = self.engine.raw_connection()
-            row = self._raw.driver_connection.execute("PRAGMA data_version").fetchone()
-            return int(row[0])
+            return self._read_version()
         finally:
             self._lock.release()
+
+    def _read_version(self) -> int:
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        row = self._raw.driver_connection.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with self._lock, self.engine.connect() as raw:
             conn = raw.execution_options(**{_WRITE: True})
-            with conn.begin():
-                yield conn
+            with conn.begin():  # BEGIN IMMEDIATE: the write lock is held from here
+                self._held_version = self._read_version()
+                try:
+                    yield conn
+                finally:
+                    # Unknown again before the commit lets other writers in.
+                    self._held_version = None
 
     def close(self) -> None:
         with self._lock:

@@ -9,12 +9,13 @@ exception handlers the app has registered (the platforms' own formats). Anything
 not match exactly (another path, a method a path does not take) goes on to FastAPI's
 router unchanged, so 404 and 405 answers are the app's own.
 
-The endpoints do their database work in plain (blocking) calls. So that no request can
-hold up the others, an endpoint never runs on the server's event loop: the request body
-is read there first (it comes from the client's connection, which belongs to that loop),
-then the endpoint runs on one of the database's worker threads (`db.Database.workers`),
-on an event loop of that thread's own, and its response is sent from the server's loop
-again.
+The endpoints do their database work in plain (blocking) calls. On PostgreSQL, where
+each call waits on the network, an endpoint runs off the server's event loop, so that no
+request holds up the others: the request body is read on the loop first (it comes from
+the client's connection, which belongs to that loop), then the endpoint runs on one of
+the database's worker threads (`db.Database.workers`), on an event loop of that thread's
+own, and its response is sent from the server's loop again. On SQLite, whose calls take
+microseconds, the endpoint runs on the loop (see `Database.workers` for the figures).
 """
 
 import asyncio
@@ -68,7 +69,7 @@ class FastRoutes:
         app: ASGIApp,
         routes: list[FastRoute],
         handlers: Callable[[], Mapping[Any, Handler]],
-        workers: Callable[[], Executor],
+        workers: Callable[[], Executor | None],
     ) -> None:
         self.app = app
         self.routes = routes
@@ -95,13 +96,16 @@ class FastRoutes:
         }
         request = Request(scope, receive, send)
         try:
-            await _buffer_body(request)
+            workers = self.workers()
+            if workers is None:
+                response = await route.endpoint(request=request, **params)
+            else:
+                await _buffer_body(request)
+                response = await asyncio.get_running_loop().run_in_executor(
+                    workers, _run_endpoint, route.endpoint, request, params
+                )
         except ClientDisconnect:
-            return  # nobody is left to answer
-        try:
-            response = await asyncio.get_running_loop().run_in_executor(
-                self.workers(), _run_endpoint, route.endpoint, request, params
-            )
+            return  # gone while its body was read: nobody is left to answer
         except Exception as error:
             handler = self._handler_for(error)
             if handler is None:

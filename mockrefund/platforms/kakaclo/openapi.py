@@ -9,7 +9,9 @@ from mockrefund.web.openapi import Operation, Param, build
 
 BEARER = {"KakacloToken": {"type": "http", "scheme": "bearer"}}
 PAGE = (
-    Param("pageNumber", "query", {"type": "integer", "minimum": 1}, "default 1"),
+    Param(
+        "pageNumber", "query", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "default 1"
+    ),
     Param("pageSize", "query", {"type": "integer", "minimum": 1, "maximum": 250}, "default 10"),
 )
 TIME = {"type": "string", "format": "date-time"}

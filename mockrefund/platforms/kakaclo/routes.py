@@ -45,6 +45,8 @@ from mockrefund.web.text import first_problem, is_digits
 PLATFORM = "kakaclo"
 PREFIXES = ("/openapi/v2", "/openapi/openapi/v2", "/openapi/v1", "/openapi/openapi/v1")
 MAX_PAGE_SIZE = 250
+# Java's int, which a Java service such as Kakaclo's takes page numbers as.
+MAX_PAGE_NUMBER = 2**31 - 1
 
 POLICY = RefundPolicy(
     ids=IdScheme(sequences={"refund": "refund"}, starts={"refund": 1_000_001}),
@@ -211,8 +213,8 @@ async def list_orders_route(request: Request) -> Response:
 def _paging(request: Request) -> tuple[int, int]:
     number = _int_param(request, "pageNumber", 1)
     size = _int_param(request, "pageSize", 10)
-    if number < 1:
-        raise fail(BAD_PARAMETER, "pageNumber must be at least 1")
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise fail(BAD_PARAMETER, f"pageNumber must be between 1 and {MAX_PAGE_NUMBER}")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise fail(BAD_PARAMETER, f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
     return number, size
@@ -222,8 +224,10 @@ def _int_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not is_digits(raw) or len(raw) > 9:
+    if not is_digits(raw):
         raise fail(BAD_PARAMETER, f"{name} must be a whole number, got {raw[:40]!r}")
+    if len(raw) > 10:  # past any bound below, and never a huge number to convert
+        return MAX_PAGE_NUMBER + 1
     return int(raw)
 
 

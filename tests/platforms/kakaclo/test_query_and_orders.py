@@ -133,9 +133,16 @@ def test_order_list_filters_and_pages(kakaclo: Kakaclo) -> None:
 @pytest.mark.parametrize(
     "params",
     [{"pageSize": "251"}, {"pageSize": "0"}, {"pageNumber": "0"}, {"pageNumber": "x"},
-     {"createStartTime": "yesterday"}],
+     {"pageNumber": "2147483648"}, {"pageNumber": "9" * 5000}, {"createStartTime": "yesterday"}],
 )  # fmt: skip
 def test_bad_query_parameters(kakaclo: Kakaclo, params: dict[str, str]) -> None:
     response = kakaclo.orders(**params)
     assert response.status_code == 400
     assert response.json()["code"] == 20002
+
+
+def test_the_largest_page_number_a_java_int_holds_is_an_empty_page(kakaclo: Kakaclo) -> None:
+    response = kakaclo.orders(pageNumber="2147483647")
+    assert response.status_code == 200
+    assert response.json()["data"]["list"] == []
+    assert kakaclo.query("10001", pageNumber="2147483647").json()["data"]["list"] == []
