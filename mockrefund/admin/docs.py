@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from mockrefund.admin.document import complete
 from mockrefund.platforms.kakaclo import openapi as kakaclo_openapi
 from mockrefund.platforms.shopline import openapi as shopline_openapi
 from mockrefund.platforms.woocommerce import openapi as woocommerce_openapi
@@ -41,7 +42,7 @@ def install_docs(app: FastAPI) -> None:
             document["paths"] = {
                 path: item for path, item in document["paths"].items() if path.startswith(ADMIN)
             }
-            app.openapi_schema = document
+            app.openapi_schema = complete(document)
         return app.openapi_schema
 
     app.openapi = admin_document  # type: ignore[method-assign]

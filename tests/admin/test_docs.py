@@ -23,3 +23,14 @@ def test_the_docs_page_loads_every_asset_from_this_server(client: TestClient) ->
         assert asset.startswith("/__admin/"), asset
         assert client.get(asset).status_code == 200
     assert "/__admin/openapi.json" in page.text
+
+
+def test_the_admin_document_names_every_path_parameter_and_error(client: TestClient) -> None:
+    document = client.get("/__admin/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert names == set(re.findall(r"{(\w+)}", path)), (method, path)
+            if path != "/__admin/health":
+                assert {"400", "401", "404"} <= set(operation["responses"]), (method, path)
+                assert "422" not in operation["responses"], (method, path)
