@@ -1,7 +1,13 @@
 # mockrefund: a sandbox server for e-commerce refund APIs.
 #   docker build -t mockrefund .
 #   docker run --rm -p 8000:8000 -v mockrefund-data:/data mockrefund
-FROM python:3.11-slim
+
+# The base image, python:3.11-slim unless --build-arg PYTHON_IMAGE=... names another
+# (a mirror, a pinned digest, an in-house base). Whatever it is, it must put Python 3.11
+# or newer on PATH as `python` and `pip` (the health check below runs `python`), let pip
+# install system-wide, and provide `useradd`.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
