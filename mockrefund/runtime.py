@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel, col
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.config import Settings
 from mockrefund.controls import tables as control_tables
-from mockrefund.core import cloning, sandboxes
+from mockrefund.core import cloning, sandboxes, staging
 from mockrefund.core.lifecycle import DelayPolicy
 from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
@@ -132,30 +132,50 @@ class Runtime:
         clock: ClockOptions = ClockOptions(),
     ) -> Sandbox:
         sandbox_id = SANDBOX_PREFIX + secrets.token_urlsafe(18)
-        if isinstance(fixtures, FixtureSet):
-            fixture_set, name = fixtures, INLINE_FIXTURES
-        else:
-            fixture_set, name = self.fixture_set(fixtures), fixtures
-        with self.db.write() as session:
-            template = self._template(session, fixture_set, name)
-            # Counting and adding under one lock, so that servers creating at the same
-            # time cannot together pass the limit.
-            _lock(session, "sandbox-count")
-            count = session.execute(
-                select(func.count())
-                .select_from(Sandbox)
-                .where(
-                    col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"),
-                    col(Sandbox.id) != sandboxes.DEFAULT_SANDBOX,
+        seed_value = self.settings.seed if seed_value is None else seed_value
+        if not isinstance(fixtures, FixtureSet):
+            with self.db.write() as session:
+                template = self._template(session, self.fixture_set(fixtures), fixtures)
+                self._check_limit(session)
+                return self._create(session, sandbox_id, fixtures, template, seed_value, clock)
+        # Fixtures sent with the request: a template of the sandbox's own, seeded in
+        # steps (`core.staging`), so that however many orders it holds, other sandboxes'
+        # writes never wait for more than one short step.
+        with self.db.read() as session:
+            self._check_limit(session)
+        template = TEMPLATE_PREFIX + sandbox_id
+        frozen = ClockState.start(wall_now(), frozen=True)
+        staging.seed_in_steps(
+            self.db, sandboxes.new_sandbox(template, 0, INLINE_FIXTURES, frozen), fixtures
+        )
+        try:
+            with self.db.write() as session:
+                self._check_limit(session)
+                return self._create(
+                    session, sandbox_id, INLINE_FIXTURES, template, seed_value, clock
                 )
-            ).scalar_one()
-            if count >= self.settings.max_sandboxes:
-                raise SandboxLimitReached(
-                    f"the server holds {count} sandboxes, its limit "
-                    f"(MOCKREFUND_MAX_SANDBOXES); delete some or wait for idle ones to expire"
-                )
-            seed_value = self.settings.seed if seed_value is None else seed_value
-            return self._create(session, sandbox_id, name, template, seed_value, clock)
+        except BaseException:
+            with self.db.write() as session:
+                _empty(session, template)
+            raise
+
+    def _check_limit(self, session: Session) -> None:
+        """Refuse a new sandbox past `max_sandboxes`; counted under a lock, so that
+        servers creating at the same time cannot together pass the limit."""
+        _lock(session, "sandbox-count")
+        count = session.execute(
+            select(func.count())
+            .select_from(Sandbox)
+            .where(
+                col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"),
+                col(Sandbox.id) != sandboxes.DEFAULT_SANDBOX,
+            )
+        ).scalar_one()
+        if count >= self.settings.max_sandboxes:
+            raise SandboxLimitReached(
+                f"the server holds {count} sandboxes, its limit "
+                f"(MOCKREFUND_MAX_SANDBOXES); delete some or wait for idle ones to expire"
+            )
 
     def _create(
         self,
@@ -228,8 +248,7 @@ class Runtime:
             template = sandbox.template
             _empty(session, sandbox_id)
             if sandbox.fixtures == INLINE_FIXTURES:
-                # Inline fixtures' templates go with the last sandbox made from them.
-                _lock(session, template)
+                # Inline fixtures' template is the sandbox's own: it goes with it.
                 _drop_unused_templates(session, only=template)
 
     def expire_idle(self) -> list[str]:

@@ -110,7 +110,7 @@ def test_edited_fixtures_make_a_new_template_and_the_old_one_goes(tmp_path: Path
     runtime.close()
 
 
-def test_sandboxes_with_the_same_inline_fixtures_share_a_template_until_the_last_goes(
+def test_a_sandbox_of_inline_fixtures_has_a_template_of_its_own_that_goes_with_it(
     client: TestClient,
 ) -> None:
     fixtures = {
@@ -133,10 +133,11 @@ def test_sandboxes_with_the_same_inline_fixtures_share_a_template_until_the_last
     before = templates(runtime)
     a = client.post("/__admin/sandboxes", json={"fixtures": fixtures}).json()["id"]
     b = client.post("/__admin/sandboxes", json={"fixtures": fixtures}).json()["id"]
-    (inline,) = set(templates(runtime)) - set(before)
+    assert set(templates(runtime)) - set(before) == {TEMPLATE_PREFIX + a, TEMPLATE_PREFIX + b}
     assert client.delete(f"/__admin/sandboxes/{a}").status_code == 204
-    assert inline in templates(runtime)
+    assert set(templates(runtime)) - set(before) == {TEMPLATE_PREFIX + b}
     headers = {"Authorization": "Bearer shared-token"}
+    assert client.post(f"/__admin/sandboxes/{b}/reset").status_code == 200
     assert client.get(f"/sandboxes/{b}{KAKACLO_ORDERS}", headers=headers).status_code == 200
     assert client.delete(f"/__admin/sandboxes/{b}").status_code == 204
     assert templates(runtime) == before

@@ -1,0 +1,72 @@
+"""One tenant's big job does not hold up another's requests: a sandbox made from
+thousands of inline orders is seeded apart and moved in short steps, and meanwhile
+another sandbox's refunds and reads are answered, all before the big job ends."""
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mockrefund.app import create_app
+from tests.conftest import make_settings
+from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
+
+BIG = 3_000  # orders: seconds of seeding
+
+
+def big_fixtures() -> dict[str, Any]:
+    orders = [
+        {
+            "id": str(100_000 + n),
+            "created_at": "2025-01-01T00:00:00Z",
+            "items": [{"id": "1", "quantity": 2, "price": "5.00"}],
+        }
+        for n in range(BIG)
+    ]
+    store = {"platform": "kakaclo", "handle": "big", "credentials": [{"key": "big"}]}
+    return {"stores": [{**store, "orders": orders}]}
+
+
+@pytest.fixture(params=["memory", "file"])
+def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    db = ":memory:" if request.param == "memory" else str(tmp_path / "stalls.db")
+    with TestClient(create_app(make_settings(db=db))) as client:
+        yield client
+
+
+def test_another_sandbox_is_answered_while_a_big_one_is_made(client: TestClient) -> None:
+    other = client.post("/__admin/sandboxes").json()["id"]
+    fixtures = big_fixtures()
+    made: dict[str, Any] = {}
+
+    def make_big() -> None:
+        made["response"] = client.post("/__admin/sandboxes", json={"fixtures": fixtures})
+        made["at"] = time.monotonic()
+
+    big = threading.Thread(target=make_big)
+    big.start()
+    answered = []
+    refund = f"/sandboxes/{other}/openapi/v2/order/orders/10001/refund"
+    query = f"/sandboxes/{other}/openapi/v2/order/orders/refund/10001"
+    while big.is_alive() and len(answered) < 20:
+        first = client.post(
+            refund, json={"orderItems": [SEED_ITEMS["orderItems"][0]]}, headers=AUTH
+        )
+        second = client.get(query, headers=AUTH)
+        client.post(f"/__admin/sandboxes/{other}/reset")
+        answered.append((first.status_code, second.status_code, time.monotonic()))
+    big.join()
+    assert made["response"].status_code == 201, made["response"].text
+    # Every request of the other sandbox was answered, and round after round of them
+    # before the big job ended: none waited for it (had they, not even one would have).
+    assert all((refunded, read) == (200, 200) for refunded, read, _ in answered), answered
+    assert sum(at < made["at"] for _, _, at in answered) >= 5
+    big_id = made["response"].json()["id"]
+    orders = client.get(
+        f"/sandboxes/{big_id}/openapi/v2/order/orders", headers={"Authorization": "Bearer big"}
+    )
+    assert orders.json()["data"]["total"] == BIG
