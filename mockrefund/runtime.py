@@ -243,13 +243,18 @@ class Runtime:
     def delete_sandbox(self, sandbox_id: str) -> None:
         if sandbox_id == sandboxes.DEFAULT_SANDBOX:
             raise DefaultSandboxProtected("the default sandbox cannot be deleted; reset it instead")
+        # The sandbox's row first, in one short transaction: from then on no caller can
+        # reach it. Its rows then go in steps, so that deleting a big sandbox never holds
+        # the database for long.
         with self.db.write() as session:
             sandbox = sandboxes.get(session, sandbox_id, for_update=True)
-            template = sandbox.template
-            _empty(session, sandbox_id)
+            gone = [sandbox_id]
             if sandbox.fixtures == INLINE_FIXTURES:
-                # Inline fixtures' template is the sandbox's own: it goes with it.
-                _drop_unused_templates(session, only=template)
+                gone.append(sandbox.template)  # the sandbox's own template goes with it
+            sandbox_table = SQLModel.metadata.tables["sandbox"]
+            session.execute(delete(sandbox_table).where(sandbox_table.c.id.in_(gone)))
+        for owner in gone:
+            _empty_in_steps(self.db, owner)
 
     def expire_idle(self) -> list[str]:
         """Delete the sandboxes nobody used for `sandbox_ttl` seconds; returns their ids."""
@@ -279,6 +284,34 @@ def _empty(session: Session, sandbox_id: str, keep_sandbox: bool = False) -> Non
     if not keep_sandbox:
         sandbox_table = tables["sandbox"]
         session.execute(delete(sandbox_table).where(sandbox_table.c.id == sandbox_id))
+
+
+# Rows deleted per transaction when a sandbox goes: a few milliseconds of the database.
+DELETE_STEP_ROWS = 2_000
+
+
+def _empty_in_steps(db: Database, sandbox_id: str) -> None:
+    """Delete every row of a sandbox whose own row is gone, children before parents, a
+    step of rows per transaction. (A request already under way when the sandbox went
+    may still add a row; nobody can reach it, and it holds up nothing.)"""
+    tables = SQLModel.metadata.tables
+    for name in [*reversed(cloning.TABLES), *control_tables.TABLES]:
+        table = tables[name]
+        everything = delete(table).where(table.c.sandbox_id == sandbox_id)
+        if [c.name for c in table.primary_key.columns] != ["id"]:
+            with db.write() as session:
+                session.execute(everything)
+            continue
+        step = delete(table).where(
+            table.c.id.in_(
+                select(table.c.id).where(table.c.sandbox_id == sandbox_id).limit(DELETE_STEP_ROWS)
+            )
+        )
+        while True:
+            with db.write() as session:
+                deleted = session.execute(step).rowcount  # type: ignore[attr-defined]
+            if deleted < DELETE_STEP_ROWS:
+                break
 
 
 def _drop_unused_templates(

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import col, func, select
+from sqlmodel import SQLModel, col, func, select
 
 from mockrefund.app import create_app
 from mockrefund.controls import faults, nonces
 from mockrefund.core import sandboxes
 from mockrefund.core.models import Order, Sandbox
+from mockrefund.fixtures.load import parse_fixture_data
 from mockrefund.runtime import TEMPLATE_PREFIX, Runtime
 from tests.conftest import DEFAULT_FIXTURES, make_settings
 from tests.platforms.kakaclo.conftest import AUTH
@@ -235,3 +236,51 @@ def test_a_nonce_is_used_once_until_it_expires_and_the_sweep_forgets_it(
     assert nonces.use(db, "default", "ck_1", "abc", now + 1000, 900, now + 1000)
     assert nonces.prune(db, 900, now + 1000) == 1  # ck_2's, from the first moment
     assert nonces.prune(db, 900, now + 3000) == 1
+
+
+def test_a_deleted_sandbox_goes_at_once_and_its_rows_in_small_steps(
+    file_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixtures = parse_fixture_data(
+        {
+            "stores": [
+                {
+                    "platform": "kakaclo",
+                    "handle": "steps",
+                    "credentials": [{"key": "steps"}],
+                    "orders": [
+                        {
+                            "id": str(n),
+                            "created_at": "2025-01-01T00:00:00Z",
+                            "items": [{"id": "1", "quantity": 1, "price": "1.00"}],
+                        }
+                        for n in range(120)
+                    ],
+                }
+            ]
+        },
+        "inline",
+    )
+    sandbox = file_runtime.create_sandbox(fixtures)
+    monkeypatch.setattr("mockrefund.runtime.DELETE_STEP_ROWS", 25)
+    writes = 0
+    real_write = file_runtime.db.write
+
+    def counted_write() -> Any:
+        nonlocal writes
+        writes += 1
+        return real_write()
+
+    monkeypatch.setattr(file_runtime.db, "write", counted_write)
+    file_runtime.delete_sandbox(sandbox.id)
+    # 120 orders and 120 items at 25 a step, and the rest a step each: many steps.
+    assert writes > 10
+    with file_runtime.db.read() as session:
+        for table in SQLModel.metadata.tables.values():
+            if "sandbox_id" in table.c:
+                owners = (sandbox.id, TEMPLATE_PREFIX + sandbox.id)
+                left = session.execute(
+                    select(func.count()).select_from(table).where(table.c.sandbox_id.in_(owners))
+                ).scalar_one()
+                assert left == 0, table.name
+        assert session.get(Sandbox, sandbox.id) is None
