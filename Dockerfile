@@ -5,7 +5,7 @@
 # The base image, python:3.11-slim unless --build-arg PYTHON_IMAGE=... names another
 # (a mirror, a pinned digest, an in-house base). Whatever it is, it must put Python 3.11
 # or newer on PATH as `python` and `pip` (the health check below runs `python`), let pip
-# install system-wide, and provide `useradd`.
+# install system-wide, and provide `groupadd` and `useradd`.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
 
@@ -25,8 +25,10 @@ COPY fixtures/ /tmp/mockrefund-src/fixtures/
 RUN pip install "/tmp/mockrefund-src[postgres]" \
  && rm -rf /tmp/mockrefund-src
 
-# An unprivileged user that owns the data folder (before VOLUME, so the ownership sticks).
-RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home mockrefund \
+# An unprivileged user and group, both 10001 (fixed, so that a volume's owner is the same
+# in every build), that own the data folder (before VOLUME, so the ownership sticks).
+RUN groupadd --system --gid 10001 mockrefund \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home mockrefund \
  && mkdir -p /data \
  && chown mockrefund:mockrefund /data
 VOLUME ["/data"]
