@@ -251,3 +251,16 @@ def test_an_honest_cursor_still_pages(client: TestClient) -> None:
     path, headers = SHOPLINE
     response = client.get(path, params={"page_info": cursor(offset=0)}, headers=headers)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_header_bomb_is_answered_and_journalled_in_bounded_size(platform: str) -> None:
+    path, headers = PLATFORMS[platform]
+    bomb = {"x-bomb": "b" * 1_000_000, **{f"x-many-{n}": "m" * 2_000 for n in range(200)}}
+    with fresh_client() as client:
+        response = client.get(path, headers={**headers, **bomb})
+        assert response.status_code < 500
+        assert "detail" not in response.json()
+        journal = client.get("/__admin/requests").text
+    # The entry keeps 64 headers of at most 4 KiB each, whatever came.
+    assert len(journal) < 400_000
