@@ -79,6 +79,7 @@ def create_app(
         routes=fast_routes(routers),
         handlers=lambda: app.exception_handlers,
         workers=lambda: runtime.db.workers,
+        reads_on_loop=lambda: runtime.db.reads_on_loop,
     )
     app.add_middleware(Traffic, registry=registry, runtime=runtime)
     app.add_middleware(ControlPlaneOnFirstUse, install=lambda: _install_control_plane(app))

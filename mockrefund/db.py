@@ -35,8 +35,9 @@ from mockrefund.readcache import ReadCache, WriteCounter
 _WRITE = "mockrefund_write"
 # Connections kept open: enough for every thread of the pool that runs database work.
 POOL_SIZE = 40
-# Threads for the emulated APIs' requests on PostgreSQL (see `Database.workers`).
+# Threads for the emulated APIs' requests (see `Database.workers`).
 POSTGRES_WORKERS = 16
+SQLITE_WORKERS = 2
 
 # Bump when a table changes shape; an older database is then refused with advice.
 SCHEMA_VERSION = 6
@@ -74,23 +75,31 @@ class Database:
         self.cache = _make_cache(self.engine, self._writes, self._side, read_cache)
 
     @property
-    def workers(self) -> ThreadPoolExecutor | None:
-        """Threads for the emulated APIs' requests on PostgreSQL, whose calls wait on
-        the network (with the GIL released): on the event loop, each such wait would hold
-        up every other request; on 16 threads, one PostgreSQL process answered twice the
-        cached reads (146 to 300 a second).
-
-        None on SQLite, whose calls are function calls that take microseconds and hold the
-        GIL: handing each request to a thread and back cost more than the work (measured,
-        a cached read: 7,850 a second on the loop, 1,670 on two threads, 800 on forty).
-        They run on the loop; a SQLite write waits only for the transactions before it,
-        which are kept short.
-        """
-        if self._workers is None and self.is_postgres:
+    def workers(self) -> ThreadPoolExecutor:
+        """Threads for the emulated APIs' requests that must not run on the event loop
+        (see `reads_on_loop`): 16 on PostgreSQL, whose calls wait on the network with the
+        GIL released (one process answered twice the cached reads on them: 146 to 300 a
+        second); 2 on SQLite, whose writes take turns at one lock anyway (one waits for
+        the lock while the other works)."""
+        if self._workers is None:
             self._workers = ThreadPoolExecutor(
-                POSTGRES_WORKERS, thread_name_prefix="mockrefund-request"
+                POSTGRES_WORKERS if self.is_postgres else SQLITE_WORKERS,
+                thread_name_prefix="mockrefund-request",
             )
         return self._workers
+
+    @property
+    def reads_on_loop(self) -> bool:
+        """Whether requests that only read may run on the event loop.
+
+        On SQLite, yes: in WAL mode a read never waits for a writer, and its calls take
+        microseconds, so handing it to a thread and back cost more than the work (a
+        cached read: 7,850 a second on the loop, 1,670 on two threads). Its writes, which
+        may wait for the write lock, go to `workers`, where the hop costs next to nothing
+        (a SHOPLINE create: 60 a second on the loop, 57 on a thread). On PostgreSQL, no:
+        every call waits on the network.
+        """
+        return not self.is_postgres
 
     @property
     def is_postgres(self) -> bool:

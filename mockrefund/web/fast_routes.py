@@ -9,13 +9,14 @@ exception handlers the app has registered (the platforms' own formats). Anything
 not match exactly (another path, a method a path does not take) goes on to FastAPI's
 router unchanged, so 404 and 405 answers are the app's own.
 
-The endpoints do their database work in plain (blocking) calls. On PostgreSQL, where
-each call waits on the network, an endpoint runs off the server's event loop, so that no
-request holds up the others: the request body is read on the loop first (it comes from
-the client's connection, which belongs to that loop), then the endpoint runs on one of
-the database's worker threads (`db.Database.workers`), on an event loop of that thread's
-own, and its response is sent from the server's loop again. On SQLite, whose calls take
-microseconds, the endpoint runs on the loop (see `Database.workers` for the figures).
+The endpoints do their database work in plain (blocking) calls. So that no request
+holds up the others, an endpoint that may wait (any request on PostgreSQL, where every
+call waits on the network; one that writes on SQLite, which may wait for the write lock)
+runs off the server's event loop: the request body is read on the loop first (it comes
+from the client's connection, which belongs to that loop), then the endpoint runs on one
+of the database's worker threads (`db.Database.workers`), on an event loop of that
+thread's own, and its response is sent from the server's loop again. A read on SQLite,
+which never waits, runs on the loop (`Database.reads_on_loop` has the figures).
 """
 
 import asyncio
@@ -35,6 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockrefund.web.body import MAX_BODY_BYTES
 
 Endpoint = Callable[..., Awaitable[Response]]
+# Methods whose requests only read (a read may still settle a refund that fell due).
+READS = frozenset({"GET", "HEAD"})
 # As Starlette keeps them; the app registers only `async def` handlers.
 Handler = Callable[[Request, Any], Any]
 
@@ -69,11 +72,13 @@ class FastRoutes:
         app: ASGIApp,
         routes: list[FastRoute],
         handlers: Callable[[], Mapping[Any, Handler]],
-        workers: Callable[[], Executor | None],
+        workers: Callable[[], Executor],
+        reads_on_loop: Callable[[], bool],
     ) -> None:
         self.app = app
         self.routes = routes
         self.workers = workers
+        self.reads_on_loop = reads_on_loop
         # The app's exception handlers, read when needed: they are registered after the
         # middleware is declared.
         self.handlers = handlers
@@ -96,13 +101,12 @@ class FastRoutes:
         }
         request = Request(scope, receive, send)
         try:
-            workers = self.workers()
-            if workers is None:
+            if scope["method"] in READS and self.reads_on_loop():
                 response = await route.endpoint(request=request, **params)
             else:
                 await _buffer_body(request)
                 response = await asyncio.get_running_loop().run_in_executor(
-                    workers, _run_endpoint, route.endpoint, request, params
+                    self.workers(), _run_endpoint, route.endpoint, request, params
                 )
         except ClientDisconnect:
             return  # gone while its body was read: nobody is left to answer
