@@ -1,7 +1,9 @@
 """One tenant's big job does not hold up another's requests: a sandbox made from
 thousands of inline orders is seeded apart and moved in short steps, and meanwhile
-another sandbox's refunds and reads are answered, all before the big job ends."""
+another sandbox's refunds and reads are answered, all before the big job ends; and a
+write that waits for the database holds up no read."""
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -70,3 +72,34 @@ def test_another_sandbox_is_answered_while_a_big_one_is_made(client: TestClient)
         f"/sandboxes/{big_id}/openapi/v2/order/orders", headers={"Authorization": "Bearer big"}
     )
     assert orders.json()["data"]["total"] == BIG
+
+
+def test_reads_are_answered_while_a_write_waits_for_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    # No journal: its entries are writes too, which would wait along with the refund.
+    with TestClient(create_app(make_settings(db=str(db), journal_size=0))) as client:
+        other = client.post("/__admin/sandboxes").json()["id"]
+        query = f"/sandboxes/{other}/openapi/v2/order/orders/refund/10001"
+        client.get(query, headers=AUTH)
+        # Another program holds SQLite's write lock: a refund must wait for it.
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        done: dict[str, Any] = {}
+
+        def refund() -> None:
+            done["response"] = client.post(
+                "/openapi/v2/order/orders/10001/refund",
+                json={"orderItems": [SEED_ITEMS["orderItems"][0]]},
+                headers=AUTH,
+            )
+
+        writer = threading.Thread(target=refund)
+        writer.start()
+        reads = [client.get(query, headers=AUTH).status_code for _ in range(10)]
+        # The reads were answered while the refund still waited.
+        assert writer.is_alive()
+        assert reads == [200] * 10
+        holder.execute("COMMIT")
+        holder.close()
+        writer.join()
+        assert done["response"].json()["code"] == 10000
