@@ -23,11 +23,6 @@ def to_millisecond(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def monotonic() -> float:
-    """Seconds on a clock that never jumps; for timeouts."""
-    return time.monotonic()
-
-
 def epoch_seconds() -> float:
     """Wall seconds since the epoch, for what servers share (rate limits): a monotonic
     clock is each machine's own."""

@@ -16,12 +16,13 @@ doing: for the one-time work at start (schema, templates).
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import configure_mappers
@@ -260,6 +261,14 @@ class _SideConnection:
                 self._raw.close()
                 self._raw = None
             self.engine.dispose()
+
+
+def insert_with_upsert(
+    dialect: str,
+) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT, which can say ON CONFLICT DO UPDATE (SQLite and PostgreSQL
+    spell it alike; SQLAlchemy's generic INSERT cannot)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _is_in_memory(engine: Engine) -> bool:

@@ -15,13 +15,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Insert, Select, bindparam, delete, exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mockrefund.controls.patterns import compile_pattern
 from mockrefund.controls.tables import JournalEntry, JournalHead
 from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of
-from mockrefund.db import Database
+from mockrefund.db import Database, insert_with_upsert
 
 # What an entry keeps of a request and its answer; past these, a marker says how much
 # there was. An entry then holds at most about 2 * (64 KiB + 64 * 4 KiB).
@@ -262,7 +261,7 @@ def _bump_statement(dialect: str) -> Insert:
     """The sandbox's last position after taking `taken` more: its head row made (only for
     a sandbox that exists) or bumped, in one statement that two servers cannot both read
     before writing."""
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    build = insert_with_upsert(dialect)
     statement = build(_HEAD).from_select(
         ["sandbox_id", "last_position"],
         select(bindparam("sandbox_id"), bindparam("taken", type_=BigInteger)).where(

@@ -9,11 +9,10 @@ import hashlib
 from functools import cache
 
 from sqlalchemy import Insert, bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mockrefund.controls.tables import OAuthNonce
 from mockrefund.core.values import table_of
-from mockrefund.db import Database
+from mockrefund.db import Database, insert_with_upsert
 
 _TABLE = table_of(OAuthNonce)
 
@@ -48,7 +47,7 @@ def prune(db: Database, window: int, now: int) -> int:
 
 @cache  # built once per dialect: building costs more than running it
 def _use_statement(dialect: str) -> Insert:
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    build = insert_with_upsert(dialect)
     statement = build(_TABLE).values(
         sandbox_id=bindparam("sandbox_id"),
         consumer_key=bindparam("consumer_key"),

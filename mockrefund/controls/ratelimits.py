@@ -10,13 +10,12 @@ clock: servers on several machines must agree on it.
 from functools import cache
 
 from sqlalchemy import Insert, bindparam, case
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mockrefund import clock
 from mockrefund.controls.tables import RateBucket
 from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of
-from mockrefund.db import Database
+from mockrefund.db import Database, insert_with_upsert
 
 # The platforms' published limits: (bucket size, requests leaked per second).
 LIMITS = {"kakaclo": (120.0, 2.0), "shopline": (40.0, 4.0)}
@@ -51,7 +50,7 @@ _TABLE = table_of(RateBucket)
 
 @cache  # built once per dialect: building costs more than running it
 def _pour_statement(dialect: str) -> Insert:
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    build = insert_with_upsert(dialect)
     statement = build(_TABLE).values(
         sandbox_id=bindparam("sandbox_id"),
         platform=bindparam("platform"),

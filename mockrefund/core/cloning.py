@@ -13,6 +13,7 @@ The copies need new ids, and their foreign keys the new ids of their parents:
   temporary map from old to new ids, filled first, gives the foreign keys theirs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -84,7 +85,7 @@ def _statements() -> _Statements:
     return _Statements(
         keyed,
         _offsets_statement([tables[name] for name in keyed]),
-        [_copy_statement(tables[name], set(keyed)) for name in TABLES],
+        [_copy_statement(tables[name], set(keyed), _shifted) for name in TABLES],
     )
 
 
@@ -110,27 +111,36 @@ def _offsets_statement(tables: list[Table]) -> Select[Any]:
     return select(*columns)
 
 
-def _copy_statement(table: Table, keyed: set[str]) -> Insert:
+# How a copy finds a row's new id: from the name of the table the id belongs to and the
+# column holding the old one (the row's own `id`, or a foreign key to that table).
+NewId = Callable[[str, Column[Any]], ColumnElement[Any]]
+
+
+def _copy_statement(table: Table, keyed: set[str], new_id: NewId) -> Insert:
+    """INSERT ... SELECT of the source's rows of `table`: the target's sandbox id, and
+    `new_id` for the id and each foreign key to a table of `keyed`."""
     columns = list(table.c)
-    values = [_shifted(column, keyed) for column in columns]
+    values = [_copied(column, keyed, new_id).label(column.name) for column in columns]
     return insert(table).from_select(
         [c.name for c in columns],
         select(*values).where(table.c.sandbox_id == bindparam("source")),
     )
 
 
-def _shifted(column: Column[Any], keyed: set[str]) -> ColumnElement[Any]:
+def _copied(column: Column[Any], keyed: set[str], new_id: NewId) -> ColumnElement[Any]:
     if column.name == "sandbox_id":
-        return bindparam("target", type_=column.type).label(column.name)
+        return bindparam("target", type_=column.type)
     if column.name == "id" and column.table.name in keyed:
-        return (column + bindparam(_offset_name(column.table.name), type_=Integer)).label(
-            column.name
-        )
+        return new_id(column.table.name, column)
     for key in column.foreign_keys:
         referenced = key.column.table.name
         if referenced in keyed:
-            return (column + bindparam(_offset_name(referenced), type_=Integer)).label(column.name)
-    return column.label(column.name)
+            return new_id(referenced, column)
+    return column
+
+
+def _shifted(table: str, old: Column[Any]) -> ColumnElement[Any]:
+    return old + bindparam(_offset_name(table), type_=Integer)
 
 
 _ID_MAP = Table(
@@ -171,7 +181,7 @@ def _sequence_statements() -> _SequenceStatements:
     keyed = [name for name in TABLES if _is_integer_key(tables[name])]
     return _SequenceStatements(
         [_map_statement(tables[name]) for name in keyed],
-        [_mapped_copy_statement(tables[name], set(keyed)) for name in TABLES],
+        [_copy_statement(tables[name], set(keyed), _new_id) for name in TABLES],
     )
 
 
@@ -184,27 +194,6 @@ def _map_statement(table: Table) -> Insert:
             table.c.sandbox_id == bindparam("source")
         ),
     )
-
-
-def _mapped_copy_statement(table: Table, keyed: set[str]) -> Insert:
-    columns = list(table.c)
-    values = [_mapped(column, keyed) for column in columns]
-    return insert(table).from_select(
-        [c.name for c in columns],
-        select(*values).where(table.c.sandbox_id == bindparam("source")),
-    )
-
-
-def _mapped(column: Column[Any], keyed: set[str]) -> ColumnElement[Any]:
-    if column.name == "sandbox_id":
-        return bindparam("target", type_=column.type).label(column.name)
-    if column.name == "id" and column.table.name in keyed:
-        return _new_id(column.table.name, column).label(column.name)
-    for key in column.foreign_keys:
-        referenced = key.column.table.name
-        if referenced in keyed:
-            return _new_id(referenced, column).label(column.name)
-    return column.label(column.name)
 
 
 def _new_id(table: str, old: Column[Any]) -> ColumnElement[Any]:
