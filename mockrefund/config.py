@@ -92,7 +92,9 @@ class Settings(BaseSettings):
         description="Fixture file or folder loaded into a new (or reset) database.",
     )
     reset: bool = Field(False, description="Drop the data and seed from the fixtures again.")
-    seed: int = Field(0, description="Seed for every random choice (settle delays, ...).")
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="Seed for every random choice (settle delays, ...)."
+    )
     settle_delay: str = Field(
         "realistic",
         description=(

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Table, event, text
@@ -32,8 +33,36 @@ from sqlmodel import Field, Session, SQLModel, create_engine
 from mockrefund.controls import tables as control_tables  # noqa: F401  (registers them)
 from mockrefund.core import models  # noqa: F401  (registers the tables)
 from mockrefund.readcache import ReadCache, WriteCounter
+from mockrefund.write_turns import WriteTurns
 
 _WRITE = "mockrefund_write"
+
+# Set while a request runs on the server's event loop (`reads_only`): a write there,
+# which could wait for SQLite's write lock, would hold up every other request.
+_ON_LOOP: ContextVar[bool] = ContextVar("mockrefund_reads_only", default=False)
+
+
+class WriteOnLoop(RuntimeError):
+    """A write was asked for inside `reads_only()`; nothing was written. The caller runs
+    the request again where it may wait (a worker thread)."""
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Refuse writes (with `WriteOnLoop`) in this block: for a request served on the
+    event loop on the promise that it only reads."""
+    token = _ON_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_LOOP.reset(token)
+
+
+def _refuse_on_loop() -> None:
+    if _ON_LOOP.get():
+        raise WriteOnLoop("a write inside reads_only()")
+
+
 # Connections kept open: enough for every thread of the pool that runs database work.
 POOL_SIZE = 40
 # Threads for the emulated APIs' requests (see `Database.workers`).
@@ -41,11 +70,13 @@ POSTGRES_WORKERS = 16
 SQLITE_WORKERS = 2
 
 # Bump when a table changes shape; an older database is then refused with advice.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # The PostgreSQL advisory lock that one-time work at start runs under (any fixed number
 # that no other program on the database uses: "mockrfnd" in ASCII).
 _START_LOCK = 0x6D6F636B72666E64 & 0x7FFFFFFFFFFFFFFF
+# How long a SQLite write waits for the write lock before it fails "database is locked".
+_BUSY_TIMEOUT_SECONDS = 10.0
 # How long a server waits for another to finish its start on the same SQLite file.
 _START_WAIT_SECONDS = 600.0
 
@@ -70,8 +101,14 @@ class Database:
         configure_mappers()
         self.engine = _make_engine(url)
         self._in_memory_turns = threading.RLock() if _is_in_memory(self.engine) else None
+        # A file's writers take turns, in order, before its write lock (see `write_turns`).
+        self._write_turns = (
+            WriteTurns(_BUSY_TIMEOUT_SECONDS) if _is_sqlite_file(self.engine) else None
+        )
         self._writes = WriteCounter()
-        self._side = _SideConnection(url) if _is_sqlite_file(self.engine) else None
+        self._side = (
+            _SideConnection(url, self._write_turns) if self._write_turns is not None else None
+        )
         self._workers: ThreadPoolExecutor | None = None
         self.cache = _make_cache(self.engine, self._writes, self._side, read_cache)
 
@@ -142,7 +179,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self._turn(), self.engine.connect() as raw:
+        _refuse_on_loop()
+        with self._write_turn(), self.engine.connect() as raw:
             conn = raw.execution_options(**{_WRITE: True})
             with Session(bind=conn, expire_on_commit=False) as session:
                 try:
@@ -158,6 +196,7 @@ class Database:
     def side_write(self) -> Iterator[Connection]:
         """One transaction on tables the read cache never holds; it leaves the cache as
         it is (see the module's doc)."""
+        _refuse_on_loop()
         if self._side is not None:
             with self._side.write() as conn:
                 yield conn
@@ -198,6 +237,12 @@ class Database:
         would otherwise run into each other on it). Files and servers need no turns."""
         return self._in_memory_turns or nullcontext()
 
+    def _write_turn(self) -> AbstractContextManager[object]:
+        """A write's turn: as `_turn`, and on a file, in order at its write lock."""
+        if self._write_turns is not None:
+            return self._write_turns.turn()
+        return self._turn()
+
     def dispose(self) -> None:
         if self._workers is not None:
             self._workers.shutdown(wait=True)
@@ -221,8 +266,9 @@ class _SideConnection:
     cache then reads afresh, which is always right.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, turns: WriteTurns) -> None:
         self.engine = _make_engine(url, single_connection=True)
+        self._turns = turns
         # One user of the connection at a time: a side write, or a version read.
         self._lock = threading.Lock()
         self._raw: Any = None
@@ -245,7 +291,8 @@ class _SideConnection:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self._lock, self.engine.connect() as raw:
+        # The turn first: while waiting for it, `version()` can still read the version.
+        with self._turns.turn(), self._lock, self.engine.connect() as raw:
             conn = raw.execution_options(**{_WRITE: True})
             with conn.begin():  # BEGIN IMMEDIATE: the write lock is held from here
                 self._held_version = self._read_version()
@@ -312,7 +359,7 @@ def _make_engine(url: str, single_connection: bool = False) -> Engine:
         cursor = dbapi_conn.cursor()
         # First: switching a new file to WAL below needs a moment's lock, which another
         # server opening the same file at the same moment must wait for, not fail on.
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_SECONDS * 1000)}")
         if not in_memory:
             # WAL: readers never wait for the writer. NORMAL sync: a commit survives the
             # process being killed (it is in the OS's hands), at a fraction of FULL's cost.

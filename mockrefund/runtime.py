@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from mockrefund.clock import ClockState, wall_now
@@ -102,6 +103,7 @@ class Runtime:
                         scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
                     ),
                 )
+                cloning.clone(session, template, sandboxes.DEFAULT_SANDBOX)
         self.started = True
 
     def _template(self, session: Session, fixtures: FixtureSet, name: str) -> str:
@@ -137,7 +139,13 @@ class Runtime:
             with self.db.write() as session:
                 template = self._template(session, self.fixture_set(fixtures), fixtures)
                 self._check_limit(session)
-                return self._create(session, sandbox_id, fixtures, template, seed_value, clock)
+                if not self._copies_in_steps(session, template):
+                    sandbox = self._create(
+                        session, sandbox_id, fixtures, template, seed_value, clock
+                    )
+                    cloning.clone(session, template, sandbox_id)
+                    return sandbox
+            return self._create_in_steps(sandbox_id, fixtures, template, seed_value, clock)
         # Fixtures sent with the request: a template of the sandbox's own, seeded in
         # steps (`core.staging`), so that however many orders it holds, other sandboxes'
         # writes never wait for more than one short step.
@@ -149,14 +157,37 @@ class Runtime:
             self.db, sandboxes.new_sandbox(template, 0, INLINE_FIXTURES, frozen), fixtures
         )
         try:
+            return self._create_in_steps(sandbox_id, INLINE_FIXTURES, template, seed_value, clock)
+        except BaseException:
+            _empty_in_steps(self.db, template, also_sandbox=True)
+            raise
+
+    def _copies_in_steps(self, session: Session, *sandbox_ids: str) -> bool:
+        """Whether copying or clearing these sandboxes goes in steps: on SQLite, for a big
+        one, so that other sandboxes' writes never wait long for the one write lock.
+        (PostgreSQL locks rows, not the database: one transaction holds up nobody.)"""
+        if self.db.is_postgres:
+            return False
+        return any(cloning.is_big(session, sandbox_id) for sandbox_id in sandbox_ids)
+
+    def _create_in_steps(
+        self, sandbox_id: str, fixtures: str, template: str, seed_value: int, clock: ClockOptions
+    ) -> Sandbox:
+        """Copy the template first (in steps, if big), then add the sandbox's row: until
+        then, nobody can reach the copy."""
+        with self.db.read() as session:
+            in_steps = self._copies_in_steps(session, template)
+        try:
+            if in_steps:
+                cloning.clone_in_steps(self.db, template, sandbox_id)
             with self.db.write() as session:
                 self._check_limit(session)
-                return self._create(
-                    session, sandbox_id, INLINE_FIXTURES, template, seed_value, clock
-                )
+                sandbox = self._create(session, sandbox_id, fixtures, template, seed_value, clock)
+                if not in_steps:
+                    cloning.clone(session, template, sandbox_id)
+                return sandbox
         except BaseException:
-            with self.db.write() as session:
-                _empty(session, template)
+            _empty_in_steps(self.db, sandbox_id)
             raise
 
     def _check_limit(self, session: Session) -> None:
@@ -186,6 +217,7 @@ class Runtime:
         seed_value: int,
         clock: ClockOptions,
     ) -> Sandbox:
+        """Add the sandbox's row (its data is copied by the caller)."""
         wall = wall_now()
         state = ClockState.start(
             wall,
@@ -198,47 +230,73 @@ class Runtime:
         sandbox.last_used_at = wall
         session.add(sandbox)
         session.flush()
-        cloning.clone(session, template, sandbox_id)
         return sandbox
 
     def reset(self, sandbox_id: str = sandboxes.DEFAULT_SANDBOX) -> Sandbox:
-        """Back to the fixtures: the sandbox's data, ids, clock and controls start over."""
+        """Back to the fixtures: the sandbox's data, ids, clock and controls start over.
+
+        One transaction, or for a big sandbox on SQLite a reset in steps: the sandbox is
+        marked as being reset (its requests are answered "busy" meanwhile), its rows go
+        and the template's come in short transactions, and the mark goes last."""
         with self.db.write() as session:
             # Locked first: a second reset of the same sandbox waits for this one.
-            sandbox = sandboxes.get(session, sandbox_id, for_update=True)
-            template = old_template = sandbox.template
-            if sandbox.fixtures != INLINE_FIXTURES:
-                # A named set is read again, so that edits to its files take effect.
-                with contextlib.suppress(UnknownFixtureSet, FixtureError):
-                    fixture_set = self.fixture_set(sandbox.fixtures)
-                    template = self._template(session, fixture_set, sandbox.fixtures)
+            sandbox = sandboxes.get(session, sandbox_id, for_update=True, while_reset=True)
+            if sandboxes.resetting(sandbox):
+                raise sandboxes.SandboxBusy(sandbox_id, sandbox.resetting_since or wall_now())
+            old_template = sandbox.template
+            template = self._current_template(session, sandbox)
             _lock(session, template)
-            _empty(session, sandbox_id, keep_sandbox=True)
-            clock = ClockOptions(scale=sandbox.clock_scale, frozen=sandbox.clock_frozen)
-            if sandbox_id == sandboxes.DEFAULT_SANDBOX:
-                clock = ClockOptions(
-                    scale=self.settings.clock_scale, frozen=self.settings.clock_frozen
-                )
-            wall = wall_now()
-            fresh = sandboxes.new_sandbox(
-                sandbox_id,
-                sandbox.seed,
-                sandbox.fixtures,
-                ClockState.start(wall, scale=clock.scale or 1.0, frozen=bool(clock.frozen)),
-            )
-            fresh.template = template
-            fresh.last_used_at = wall
-            fresh.created_at = sandbox.created_at
-            for field, value in fresh.model_dump().items():
-                setattr(sandbox, field, value)
-            session.add(sandbox)
-            session.flush()
-            cloning.clone(session, template, sandbox_id)
-            if old_template != template:
-                # Made from fixtures since edited: the old copy may have no user left.
-                _lock(session, old_template)
-                _drop_unused_templates(session, only=old_template)
-            return sandbox
+            if self._copies_in_steps(session, sandbox_id, template):
+                sandbox.resetting_since = wall_now()
+                session.add(sandbox)
+            else:
+                _empty(session, sandbox_id, keep_sandbox=True)
+                cloning.clone(session, template, sandbox_id)
+                return self._start_over(session, sandbox, template, old_template)
+        _empty_in_steps(self.db, sandbox_id)
+        cloning.clone_in_steps(self.db, template, sandbox_id)
+        with self.db.write() as session:
+            found = session.get(Sandbox, sandbox_id, with_for_update=True)
+            if found is not None:
+                return self._start_over(session, found, template, old_template)
+        _empty_in_steps(self.db, sandbox_id)  # deleted meanwhile: what the copy added goes
+        raise sandboxes.SandboxNotFound(sandbox_id)
+
+    def _current_template(self, session: Session, sandbox: Sandbox) -> str:
+        """The template a reset copies: a named set is read again, so that edits to its
+        files take effect (a set that no longer loads keeps the template it had)."""
+        if sandbox.fixtures != INLINE_FIXTURES:
+            with contextlib.suppress(UnknownFixtureSet, FixtureError):
+                fixture_set = self.fixture_set(sandbox.fixtures)
+                return self._template(session, fixture_set, sandbox.fixtures)
+        return sandbox.template
+
+    def _start_over(
+        self, session: Session, sandbox: Sandbox, template: str, old_template: str
+    ) -> Sandbox:
+        """The sandbox's own fields as new (its data is already the template's copy)."""
+        clock = ClockOptions(scale=sandbox.clock_scale, frozen=sandbox.clock_frozen)
+        if sandbox.id == sandboxes.DEFAULT_SANDBOX:
+            clock = ClockOptions(scale=self.settings.clock_scale, frozen=self.settings.clock_frozen)
+        wall = wall_now()
+        fresh = sandboxes.new_sandbox(
+            sandbox.id,
+            sandbox.seed,
+            sandbox.fixtures,
+            ClockState.start(wall, scale=clock.scale or 1.0, frozen=bool(clock.frozen)),
+        )
+        fresh.template = template
+        fresh.last_used_at = wall
+        fresh.created_at = sandbox.created_at
+        for field, value in fresh.model_dump().items():
+            setattr(sandbox, field, value)
+        session.add(sandbox)
+        session.flush()
+        if old_template != template:
+            # Made from fixtures since edited: the old copy may have no user left.
+            _lock(session, old_template)
+            _drop_unused_templates(session, only=old_template)
+        return sandbox
 
     def delete_sandbox(self, sandbox_id: str) -> None:
         if sandbox_id == sandboxes.DEFAULT_SANDBOX:
@@ -247,7 +305,7 @@ class Runtime:
         # reach it. Its rows then go in steps, so that deleting a big sandbox never holds
         # the database for long.
         with self.db.write() as session:
-            sandbox = sandboxes.get(session, sandbox_id, for_update=True)
+            sandbox = sandboxes.get(session, sandbox_id, for_update=True, while_reset=True)
             gone = [sandbox_id]
             if sandbox.fixtures == INLINE_FIXTURES:
                 gone.append(sandbox.template)  # the sandbox's own template goes with it
@@ -287,13 +345,30 @@ def _empty(session: Session, sandbox_id: str, keep_sandbox: bool = False) -> Non
 
 
 # Rows deleted per transaction when a sandbox goes: a few milliseconds of the database.
-DELETE_STEP_ROWS = 2_000
+DELETE_STEP_ROWS = cloning.STEP_ROWS
+# Passes over the tables before giving up: a request under way when the clearing began
+# may add a child row after its table was cleared, which makes its parent's delete
+# fail; the next pass takes the child first.
+_CLEARING_PASSES = 3
 
 
-def _empty_in_steps(db: Database, sandbox_id: str) -> None:
-    """Delete every row of a sandbox whose own row is gone, children before parents, a
-    step of rows per transaction. (A request already under way when the sandbox went
-    may still add a row; nobody can reach it, and it holds up nothing.)"""
+def _empty_in_steps(db: Database, sandbox_id: str, also_sandbox: bool = False) -> None:
+    """Delete every row of a sandbox that nobody can reach (gone, not yet made, or being
+    reset), children before parents, a step of rows per transaction; `also_sandbox`:
+    its own row too, last."""
+    for attempt in range(_CLEARING_PASSES):
+        try:
+            _clear_tables(db, sandbox_id)
+            break
+        except IntegrityError:
+            if attempt == _CLEARING_PASSES - 1:
+                raise
+    if also_sandbox:
+        with db.write() as session:
+            session.execute(delete(Sandbox).where(col(Sandbox.id) == sandbox_id))
+
+
+def _clear_tables(db: Database, sandbox_id: str) -> None:
     tables = SQLModel.metadata.tables
     for name in [*reversed(cloning.TABLES), *control_tables.TABLES]:
         table = tables[name]

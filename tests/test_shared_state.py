@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, func, select
 
 from mockrefund.app import create_app
 from mockrefund.controls import faults, nonces
-from mockrefund.core import sandboxes
+from mockrefund.core import cloning, sandboxes
 from mockrefund.core.models import Order, Sandbox
 from mockrefund.fixtures.load import parse_fixture_data
 from mockrefund.runtime import TEMPLATE_PREFIX, Runtime
@@ -238,10 +238,25 @@ def test_a_nonce_is_used_once_until_it_expires_and_the_sweep_forgets_it(
     assert nonces.prune(db, 900, now + 3000) == 1
 
 
-def test_a_deleted_sandbox_goes_at_once_and_its_rows_in_small_steps(
+def test_the_sweep_keeps_at_most_the_newest_nonces_of_a_key(
     file_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fixtures = parse_fixture_data(
+    monkeypatch.setattr(nonces, "MAX_PER_KEY", 10)
+    db = file_runtime.db
+    now = 1_800_000_000
+    for n in range(30):
+        assert nonces.use(db, "default", "ck_1", f"n{n}", now + n, 900, now + n)
+    assert nonces.use(db, "default", "ck_2", "other key", now, 900, now)
+    assert nonces.prune(db, 900, now + 30) == 20
+    # The newest ten are still refused; the oldest were forgotten; the other key kept its.
+    assert not nonces.use(db, "default", "ck_1", "n29", now + 29, 900, now + 30)
+    assert not nonces.use(db, "default", "ck_1", "n20", now + 20, 900, now + 30)
+    assert nonces.use(db, "default", "ck_1", "n0", now, 900, now + 30)
+    assert not nonces.use(db, "default", "ck_2", "other key", now, 900, now + 30)
+
+
+def steps_fixtures(orders: int = 120) -> Any:
+    return parse_fixture_data(
         {
             "stores": [
                 {
@@ -254,27 +269,48 @@ def test_a_deleted_sandbox_goes_at_once_and_its_rows_in_small_steps(
                             "created_at": "2025-01-01T00:00:00Z",
                             "items": [{"id": "1", "quantity": 1, "price": "1.00"}],
                         }
-                        for n in range(120)
+                        for n in range(orders)
                     ],
                 }
             ]
         },
         "inline",
     )
-    sandbox = file_runtime.create_sandbox(fixtures)
-    monkeypatch.setattr("mockrefund.runtime.DELETE_STEP_ROWS", 25)
-    writes = 0
-    real_write = file_runtime.db.write
+
+
+def count_writes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A one-item list counting the runtime's write transactions from now on."""
+    writes = [0]
+    real_write = runtime.db.write
 
     def counted_write() -> Any:
-        nonlocal writes
-        writes += 1
+        writes[0] += 1
         return real_write()
 
-    monkeypatch.setattr(file_runtime.db, "write", counted_write)
+    monkeypatch.setattr(runtime.db, "write", counted_write)
+    return writes
+
+
+def rows_of(runtime: Runtime, sandbox_id: str) -> dict[str, int]:
+    with runtime.db.read() as session:
+        return {
+            table.name: session.execute(
+                select(func.count()).select_from(table).where(table.c.sandbox_id == sandbox_id)
+            ).scalar_one()
+            for table in SQLModel.metadata.tables.values()
+            if "sandbox_id" in table.c
+        }
+
+
+def test_a_deleted_sandbox_goes_at_once_and_its_rows_in_small_steps(
+    file_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = file_runtime.create_sandbox(steps_fixtures())
+    monkeypatch.setattr("mockrefund.runtime.DELETE_STEP_ROWS", 25)
+    writes = count_writes(file_runtime, monkeypatch)
     file_runtime.delete_sandbox(sandbox.id)
     # 120 orders and 120 items at 25 a step, and the rest a step each: many steps.
-    assert writes > 10
+    assert writes[0] > 10
     with file_runtime.db.read() as session:
         for table in SQLModel.metadata.tables.values():
             if "sandbox_id" in table.c:
@@ -284,3 +320,39 @@ def test_a_deleted_sandbox_goes_at_once_and_its_rows_in_small_steps(
                 ).scalar_one()
                 assert left == 0, table.name
         assert session.get(Sandbox, sandbox.id) is None
+
+
+def test_a_big_sandbox_is_copied_and_reset_in_small_steps_to_exactly_its_fixtures(
+    file_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mockrefund.core.cloning.STEP_ROWS", 25)
+    monkeypatch.setattr("mockrefund.runtime.DELETE_STEP_ROWS", 25)
+    writes = count_writes(file_runtime, monkeypatch)
+    sandbox = file_runtime.create_sandbox(steps_fixtures())
+    copied = rows_of(file_runtime, sandbox.id)
+    assert copied == rows_of(file_runtime, sandbox.template)
+    assert copied["orders"] == copied["lineitem"] == 120
+    # The sandbox's own changes: a refund, a fault rule, a journal entry, a clock move.
+    with TestClient(create_app(file_runtime.settings, runtime=file_runtime)) as client:
+        prefix = f"/sandboxes/{sandbox.id}"
+        auth = {"Authorization": "Bearer steps"}
+        refund = {"orderItems": [{"itemId": "1", "quantity": 1}]}
+        answer = client.post(f"{prefix}{KAKACLO_ORDERS}/7/refund", json=refund, headers=auth)
+        assert answer.json()["code"] == 10000, answer.text
+        rule = {"platform": "kakaclo", "status": 500, "times": 1}
+        assert client.post(f"/__admin/sandboxes/{sandbox.id}/faults", json=rule).status_code == 201
+        client.post(f"/__admin/sandboxes/{sandbox.id}/clock/advance", json={"seconds": DAY})
+    assert rows_of(file_runtime, sandbox.id)["refund"] == 1
+    writes[0] = 0
+    file_runtime.reset(sandbox.id)
+    # Deleting 120 orders, 120 items and a refund, then copying 240 rows, 25 a step.
+    assert writes[0] > 20
+    after = rows_of(file_runtime, sandbox.id)
+    assert after == copied  # the fixtures' rows, and no journal, rule or refund left
+    with file_runtime.db.read() as session:
+        fresh = sandboxes.get(session, sandbox.id)
+        assert fresh.resetting_since is None
+        assert not session.execute(select(func.count()).select_from(cloning.CloneIdMap)).scalar()
+    with TestClient(create_app(file_runtime.settings, runtime=file_runtime)) as client:
+        answer = client.post(f"{prefix}{KAKACLO_ORDERS}/7/refund", json=refund, headers=auth)
+        assert answer.json()["code"] == 10000, answer.text

@@ -19,7 +19,7 @@ def _filter(
     path: Annotated[
         str | None, Query(description="Regular expression searched in the path")
     ] = None,
-    status: int | None = None,
+    status: Annotated[int | None, Query(ge=100, le=599, description="Only this status")] = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Filter:
@@ -47,7 +47,7 @@ def list_requests(
     runtime: RuntimeDep,
     sandbox_id: SandboxDep,
     where: FilterDep,
-    limit: Annotated[int | None, Query(ge=1, description="Only the newest N")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only the newest N")] = None,
 ) -> dict[str, Any]:
     entries = journal.select_entries(runtime.db, sandbox_id, where, limit)
     return {"requests": [entry.view() for entry in entries]}

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlmodel import col, select
 
 from mockrefund.admin.clock import _aware
-from mockrefund.admin.deps import RuntimeDep, SandboxDep
+from mockrefund.admin.deps import AnySandboxDep, RuntimeDep, SandboxDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.core.models import Credential, Sandbox, Store
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
@@ -33,7 +33,9 @@ class NewSandbox(BaseModel):
         description="A fixture set by name (a folder or file beside the default set), "
         "or inline fixtures in the fixture format.",
     )
-    seed: int | None = Field(None, description="Seed for settle delays (default: the server's).")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="Seed for settle delays (default: the server's)."
+    )
     clock: ClockSetting = Field(default_factory=ClockSetting)
 
 
@@ -124,13 +126,13 @@ def read(request: Request, runtime: RuntimeDep, sandbox_id: SandboxDep) -> Any:
 
 
 @router.delete("/sandboxes/{sandbox_id}", status_code=204, summary="Delete a sandbox")
-def remove(runtime: RuntimeDep, sandbox_id: SandboxDep) -> Response:
+def remove(runtime: RuntimeDep, sandbox_id: AnySandboxDep) -> Response:
     runtime.delete_sandbox(sandbox_id)
     return Response(status_code=204)
 
 
 @router.post("/sandboxes/{sandbox_id}/reset", response_model=SandboxView, summary="Reset")
-def reset_one(request: Request, runtime: RuntimeDep, sandbox_id: SandboxDep) -> Any:
+def reset_one(request: Request, runtime: RuntimeDep, sandbox_id: AnySandboxDep) -> Any:
     """Back to its fixtures: data, ids, clock (its settings kept), journal."""
     return describe(request, runtime, runtime.reset(sandbox_id))
 

@@ -47,9 +47,11 @@ class FaultRule(BaseModel):
     body: Any = Field(None, description="Answer this JSON body instead of the platform's.")
     latency_ms: int = Field(0, ge=0, le=60_000, description="Wait this long first.")
     drop: bool = Field(False, description="Close the connection without an answer.")
-    times: int | None = Field(None, ge=1, description="Only the next N matching requests.")
+    times: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="Only the next N matching requests."
+    )
     probability: float = Field(1.0, gt=0, le=1, description="Chance that a match fires.")
-    seed: int = Field(0, description="Seed for the probability draws.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed for the probability draws.")
 
     @field_validator("path")
     @classmethod

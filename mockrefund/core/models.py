@@ -67,6 +67,9 @@ class Sandbox(SQLModel, table=True):
     # The platforms' rate limits, switched on for this sandbox by the control plane.
     kakaclo_rate_limit: bool = False
     shopline_rate_limit: bool = False
+    # Wall time a reset in steps began (a big sandbox on SQLite, see `Runtime.reset`);
+    # until it ends, requests to the sandbox are answered "busy".
+    resetting_since: datetime | None = _time(nullable=True)
 
 
 class Sequence(SQLModel, table=True):

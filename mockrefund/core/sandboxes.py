@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.core import lifecycle
-from mockrefund.core.errors import NotFound
+from mockrefund.core.errors import DomainError, NotFound
 from mockrefund.core.models import Sandbox
 from mockrefund.core.values import table_of, value_of
 from mockrefund.db import Database
@@ -37,6 +37,37 @@ class SandboxNotFound(NotFound):
     def __init__(self, sandbox_id: str) -> None:
         super().__init__(f"sandbox {sandbox_id!r} does not exist (deleted, expired, or mistyped)")
         self.sandbox_id = sandbox_id
+
+
+# A reset in steps that has not ended after this long was cut short (its server
+# stopped): another reset may start over.
+RESET_ABANDONED_AFTER = timedelta(minutes=5)
+
+
+class SandboxBusy(DomainError):
+    """The sandbox is being reset in steps; answered 503 with `Retry-After`."""
+
+    RETRY_AFTER_SECONDS = 1
+
+    def __init__(self, sandbox_id: str, since: datetime) -> None:
+        super().__init__(
+            f"sandbox {sandbox_id!r} is being reset (since {since.isoformat()}); retry in a "
+            f"moment (a reset unfinished after {RESET_ABANDONED_AFTER.seconds // 60} minutes "
+            "was cut short: reset the sandbox again)"
+        )
+        self.sandbox_id = sandbox_id
+
+
+def resetting(sandbox: Sandbox) -> bool:
+    """Whether a reset in steps of the sandbox is under way (and not abandoned)."""
+    since = sandbox.resetting_since
+    return since is not None and wall_now() - since < RESET_ABANDONED_AFTER
+
+
+def check_ready(sandbox: Sandbox) -> Sandbox:
+    if sandbox.resetting_since is not None:
+        raise SandboxBusy(sandbox.id, sandbox.resetting_since)
+    return sandbox
 
 
 def clock_of(sandbox: Sandbox) -> ClockState:
@@ -61,16 +92,19 @@ def new_sandbox(sandbox_id: str, seed: int, fixtures: str, clock: ClockState) ->
     return sandbox
 
 
-def get(session: Session, sandbox_id: str, for_update: bool = False) -> Sandbox:
+def get(
+    session: Session, sandbox_id: str, for_update: bool = False, while_reset: bool = False
+) -> Sandbox:
     """The sandbox; `for_update`: locked until the transaction ends (on PostgreSQL; a
     SQLite write holds the whole database already), so that changes made from what was
-    read cannot be lost to a concurrent one."""
+    read cannot be lost to a concurrent one. One being reset is `SandboxBusy`, unless
+    `while_reset`."""
     if not reachable(sandbox_id):
         raise SandboxNotFound(sandbox_id)
     sandbox = session.get(Sandbox, sandbox_id, with_for_update=for_update or None)
     if sandbox is None:
         raise SandboxNotFound(sandbox_id)
-    return sandbox
+    return sandbox if while_reset else check_ready(sandbox)
 
 
 def now(db: Database, sandbox_id: str) -> datetime:
@@ -104,6 +138,7 @@ def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
     when nothing is due: one indexed probe.
     """
     sandbox, next_due = db.cache.get(("sandbox", sandbox_id), lambda: _load(db, sandbox_id))
+    check_ready(sandbox)
     moment = clock_of(sandbox).now(wall_now())
     if next_due is not None and next_due <= moment:
         with db.write() as session:
@@ -144,8 +179,8 @@ def settle_all(db: Database) -> None:
     for sandbox_id in pending:
         try:
             prepare(db, sandbox_id)
-        except SandboxNotFound:
-            continue  # deleted while we swept
+        except (SandboxNotFound, SandboxBusy):
+            continue  # deleted while we swept, or being reset (which settles nothing)
         except Exception:
             # One sandbox's trouble must not keep the others' refunds from settling.
             log.exception("settling sandbox %s failed; the sweep goes on", sandbox_id)

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from mockrefund.core.errors import DomainError, InvalidRefundRequest, NotFound
 from mockrefund.core.order_changes import InvalidChange
-from mockrefund.core.sandboxes import SandboxNotFound
+from mockrefund.core.sandboxes import SandboxBusy, SandboxNotFound
 from mockrefund.web.body import BodyError
 from mockrefund.web.nearest import nearest_routes
 from mockrefund.web.responses import WireJSON
@@ -137,6 +137,10 @@ class DialectRegistry:
             dialect = self.for_path(request.url.path)
             if isinstance(exc, SandboxNotFound):
                 return dialect.http_error(request, 404, exc.message)
+            if isinstance(exc, SandboxBusy):
+                busy = dialect.http_error(request, 503, exc.message)
+                busy.headers["Retry-After"] = str(SandboxBusy.RETRY_AFTER_SECONDS)
+                return busy
             return dialect.domain_error(request, exc)
 
         async def on_body(request: Request, exc: Exception) -> Response:

@@ -264,3 +264,21 @@ def test_a_header_bomb_is_answered_and_journalled_in_bounded_size(platform: str)
         journal = client.get("/__admin/requests").text
     # The entry keeps 64 headers of at most 4 KiB each, whatever came.
     assert len(journal) < 400_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/__admin/faults", {"platform": "kakaclo", "status": 500, "times": 2**63}),
+        ("POST", "/__admin/faults", {"platform": "kakaclo", "status": 500, "seed": 2**64}),
+        ("POST", "/__admin/sandboxes", {"seed": 2**63}),
+        ("GET", f"/__admin/requests?status={2**63}", None),
+        ("GET", f"/__admin/requests?limit={2**63}", None),
+    ],
+)
+def test_integers_past_what_the_database_stores_are_refused(
+    client: TestClient, method: str, path: str, body: Any
+) -> None:
+    answer = client.request(method, path, json=body)
+    assert answer.status_code == 400, answer.text
+    assert "less than or equal" in answer.json()["error"]

@@ -73,7 +73,10 @@ class WooCommerceDialect(Dialect):
         if status == 413:
             return envelope(413, "woocommerce_api_request_entity_too_large", message)
         if status >= 500:
-            return envelope(500, "woocommerce_api_internal_error", message)
+            # 503 (a sandbox being reset) stays 503, so that clients retry it.
+            return envelope(
+                503 if status == 503 else 500, "woocommerce_api_internal_error", message
+            )
         return envelope(status, "woocommerce_api_invalid_request", message)
 
     def fault(self, request: Request, status: int) -> Response:
