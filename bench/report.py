@@ -11,16 +11,18 @@ from typing import Any
 import uvicorn
 from data import REQUESTS
 
-MOCK, WIREMOCK, BARE = "mockrefund", "WireMock", "bare ASGI"
+MOCK, WIREMOCK, BARE, FLOOR = "mockrefund", "WireMock", "bare ASGI", "floor"
 LABELS = {
     "kakaclo_query": "(a) Kakaclo query refund",
     "kakaclo_create": "(b) Kakaclo create refund",
     "shopline_create": "(c) SHOPLINE create refund",
     "woocommerce_list": "(d) WooCommerce list refunds",
 }
-# Minimum throughput as a fraction of WireMock's: reads 0.5, writes 0.25 (issue 6).
+# Minimum throughput as a fraction of the floor's (the same work at the least cost).
 THROUGHPUT_TARGET = {"kakaclo_query": 0.5, "woocommerce_list": 0.5,
-                     "kakaclo_create": 0.25, "shopline_create": 0.25}  # fmt: skip
+                     "kakaclo_create": 0.5, "shopline_create": 0.5}  # fmt: skip
+# Latency at one connection, p99, of a create.
+CREATE_P99_MS = 5.0
 
 
 def machine(java: str, wrk: str, jar: Path) -> dict[str, str]:
@@ -69,7 +71,8 @@ def render(figures: dict) -> str:
         "",
         f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d %H:%M %Z')}, "
         f"in {figures['total_s'] / 60:.1f} minutes. Every figure comes from this one run on one "
-        "machine; ratios are to WireMock's figure in the same run. How it is measured: "
+        "machine; ratios are to the floor's and WireMock's figures in the same run. How it is "
+        "measured: "
         "[README.md](README.md).",
         "",
         "## Machine",
@@ -77,7 +80,7 @@ def render(figures: dict) -> str:
         *(f"- {name}: {value}" for name, value in figures["machine"].items()),
         "- load average (1 min) at the start and at the end of the run: "
         f"{figures['load_before']:.2f}, {figures['load_after']:.2f} (other work on the machine "
-        "shows here; the ratios hold because the three servers take turns)",
+        "shows here; the ratios hold because the servers take turns)",
         "",
         "## Settings",
         "",
@@ -97,7 +100,11 @@ def render(figures: dict) -> str:
         "mostly reads the database.",
         "- WireMock: `java -jar` with `--no-request-journal`, one stub per call answering "
         "mockrefund's own captured bytes; bare ASGI: raw ASGI on uvicorn with uvloop and "
-        "httptools, the same bytes.",
+        "httptools, the same bytes; floor: raw ASGI on the same uvicorn with the standard "
+        "`sqlite3` module on the same generated orders, doing only the work each call must "
+        "do to be right (bench/floor_app.py): a create checks and moves the line's running "
+        "total and writes the refund, its line and a journal row in one transaction; a read "
+        "is one indexed select.",
         "",
         "## Results",
         "",
@@ -124,22 +131,32 @@ def render(figures: dict) -> str:
 
 def _main_table(figures: dict) -> list[str]:
     rows = [
-        "| Figure | mockrefund | WireMock | bare ASGI | mockrefund ÷ WireMock "
-        "| bare ÷ WireMock | Target | Met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| Figure | mockrefund | WireMock | bare ASGI | floor | mockrefund ÷ floor "
+        "| mockrefund ÷ WireMock | Target | Met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
 
     def row(name: str, values: dict, unit: str, target: str = "", met: bool | None = None):
-        mock, peer, bare = values[MOCK], values[WIREMOCK], values[BARE]
+        cells = [
+            f"{_num(values[peer])} {unit}" if peer in values else "n/a"
+            for peer in (MOCK, WIREMOCK, BARE, FLOOR)
+        ]
+        to_floor = _ratio(values[MOCK] / values[FLOOR]) if FLOOR in values else "n/a"
         rows.append(
-            f"| {name} | {_num(mock)} {unit} | {_num(peer)} {unit} | {_num(bare)} {unit} "
-            f"| {_ratio(mock / peer)} | {_ratio(bare / peer)} | {target} "
+            f"| {name} | {' | '.join(cells)} | {to_floor} "
+            f"| {_ratio(values[MOCK] / values[WIREMOCK])} | {target} "
             f"| {'' if met is None else ('yes' if met else '**no**')} |"
         )
 
     startup = {name: seconds * 1000 for name, seconds in figures["startup"].items()}
     ratio = startup[MOCK] / startup[WIREMOCK]
-    row("Start to first answer", startup, "ms", "≤ 0.5x", ratio <= 0.5)
+    row(
+        "Start to first answer",
+        startup,
+        "ms",
+        "≤ 0.5x WireMock and ≤ 500 ms",
+        ratio <= 0.5 and startup[MOCK] <= 500,
+    )
     for kind in REQUESTS:
         runs = figures["load"][kind]
         rps = {name: run["c32"]["rps"] for name, run in runs.items()}
@@ -148,22 +165,27 @@ def _main_table(figures: dict) -> list[str]:
             f"{LABELS[kind]}: req/s, 32 conn.",
             rps,
             "",
-            f"≥ {goal}x",
-            rps[MOCK] / rps[WIREMOCK] >= goal,
+            f"≥ {goal}x floor",
+            rps[MOCK] / rps[FLOOR] >= goal,
         )
         for percentile in ("p50", "p99"):
             latency = {name: run["c1"][f"{percentile}_us"] / 1000 for name, run in runs.items()}
-            row(f"{LABELS[kind]}: {percentile}, 1 conn.", latency, "ms")
+            if percentile == "p99" and kind in ("kakaclo_create", "shopline_create"):
+                target = f"≤ {CREATE_P99_MS:g} ms"
+                row(f"{LABELS[kind]}: p99, 1 conn.", latency, "ms", target,
+                    latency[MOCK] <= CREATE_P99_MS)  # fmt: skip
+            else:
+                row(f"{LABELS[kind]}: {percentile}, 1 conn.", latency, "ms")
     rss = figures["rss_mib"]
-    row("Peak memory (RSS)", rss, "MiB", "≤ 1x", rss[MOCK] / rss[WIREMOCK] <= 1)
+    row("Peak memory (RSS)", rss, "MiB", "≤ 1x WireMock", rss[MOCK] / rss[WIREMOCK] <= 1)
     sandboxes = figures["sandboxes"]
     create, reset = sandboxes["create_ms"], sandboxes["reset_ms"]
     rows += [
-        f"| Sandbox create, median | {create:.1f} ms | n/a | n/a | n/a | n/a | ≤ 10 ms "
+        f"| Sandbox create, median | {create:.1f} ms | n/a | n/a | n/a | n/a | n/a | ≤ 10 ms "
         f"| {'yes' if create <= 10 else '**no**'} |",
-        f"| Sandbox reset, median | {reset:.1f} ms | n/a | n/a | n/a | n/a | | |",
+        f"| Sandbox reset, median | {reset:.1f} ms | n/a | n/a | n/a | n/a | n/a | | |",
         f"| Seeding {figures['args'].orders:,} orders per platform (start to first answer) "
-        f"| {figures['seed_realistic_s']:.1f} s | n/a | n/a | n/a | n/a | | |",
+        f"| {figures['seed_realistic_s']:.1f} s | n/a | n/a | n/a | n/a | n/a | | |",
     ]  # fmt: skip
     return rows
 
@@ -247,13 +269,17 @@ def _growth_table(growth: dict) -> list[str]:
 
 
 def _status_table(load: dict) -> list[str]:
-    rows = ["| Request | mockrefund | WireMock | bare ASGI |", "| --- | --- | --- | --- |"]
+    rows = [
+        "| Request | mockrefund | WireMock | bare ASGI | floor |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for kind, runs in load.items():
-        # Only mockrefund keeps state: a peer's canned answer cannot run out of orders.
-        cells = [
-            f"{_mix(runs[name]['c32'], name == MOCK)} / {_mix(runs[name]['c1'], name == MOCK)}"
-            for name in (MOCK, WIREMOCK, BARE)
-        ]
+        # Only mockrefund and the floor keep state: a canned answer cannot run out of orders.
+        cells = []
+        for name in (MOCK, WIREMOCK, BARE, FLOOR):
+            stateful = name in (MOCK, FLOOR)
+            many, one = runs[name]["c32"], runs[name]["c1"]
+            cells.append(f"{_mix(many, stateful)} / {_mix(one, stateful)}")
         rows.append(f"| {LABELS[kind]} | {' | '.join(cells)} |")
     return rows
 

@@ -1,4 +1,5 @@
-"""Benchmark mockrefund against WireMock and a bare ASGI app, in one run on one machine.
+"""Benchmark mockrefund against WireMock, a bare ASGI app and the floor of a stateful app
+on the same stack (bench/floor_app.py), in one run on one machine.
 
     python bench/run.py [--orders N] [--duration S] [--out bench/RESULTS.md]
 
@@ -90,18 +91,23 @@ def capture(server: servers.Server, i: int) -> list[dict]:
 
 
 def measure_load(args, wrk: str, java: str, jar: Path, tmp: Path, fixtures: Path) -> dict:
-    """Throughput, latency and peak memory of the three servers, each request kind run on
-    each server in turn so that a drift of the machine's speed hits all three alike."""
+    """Throughput, latency and peak memory of the four servers, each request kind run on
+    each server in turn so that a drift of the machine's speed hits all of them alike."""
     log("starting mockrefund on the realistic set (it seeds the database first)")
     mock = servers.mockrefund(tmp / "realistic.db", fixtures)
     figures = {"seed_realistic_s": mock.first_answer(PROBE)}
     # The last generated order answers the capture; the load leaves it alone.
     pool = args.orders - 1
     canned, root = servers.write_canned(capture(mock, pool), tmp)
-    peers = [mock, servers.wiremock(java, jar, root), servers.bare(canned)]
+    peers = [
+        mock,
+        servers.wiremock(java, jar, root),
+        servers.bare(canned),
+        servers.floor(args.orders, tmp / "floor.db"),
+    ]
     try:
         for peer in peers[1:]:
-            peer.first_answer(PROBE)
+            peer.first_answer(PROBE, limit=1800)
         runs: dict = {}
         for kind in data.REQUESTS:
             for server in peers:

@@ -146,6 +146,17 @@ def bare(canned: Path) -> Server:
     )  # fmt: skip
 
 
+def floor(orders: int, db: Path) -> Server:
+    """The minimal stateful app (bench/floor_app.py) on its own database of `orders`."""
+    return Server(
+        "floor",
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "floor_app:app",
+         "--port", "{port}", "--loop", "uvloop", "--http", "httptools", "--lifespan", "off",
+         "--log-level", "warning", "--no-access-log"],
+        env=os.environ | {"BENCH_ORDERS": str(orders), "BENCH_FLOOR_DB": str(db)},
+    )  # fmt: skip
+
+
 def write_canned(answers: list[dict], folder: Path) -> tuple[Path, Path]:
     """Write the captured answers for the bare app (a JSON list) and as WireMock stub
     mappings (root/mappings/*.json); return (canned file, WireMock root)."""
