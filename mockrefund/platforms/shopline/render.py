@@ -3,7 +3,8 @@
 Money is a string with 2 decimals; every `*_set` gives it in the order's presentment
 currency and in the store's (`shop_money`), the former at the order's exchange rate.
 The create response writes times as epoch milliseconds in a string (`create_at`); the
-queries write ISO-8601 with an offset (`created_at`).
+queries write ISO-8601 with an offset (`created_at`). What a version types differently,
+and the fields only later versions carry, come from its `versions.Wire`.
 """
 
 from collections import Counter
@@ -13,18 +14,30 @@ from decimal import Decimal
 from typing import Any
 
 from mockrefund.core.columns import to_millis
-from mockrefund.core.models import Order, RefundStatus
+from mockrefund.core.models import Order, Payment, RefundStatus
 from mockrefund.core.money import ZERO, fmt2
 from mockrefund.core.orders import LineState, OrderState, RefundState
 from mockrefund.core.refunds import RefundPreview
-from mockrefund.web.text import is_digits
+from mockrefund.platforms.shopline.versions import Wire, long_id
 
 TRANSACTION_STATUS = {
     RefundStatus.PENDING: "pending",
     RefundStatus.SUCCEEDED: "success",
     RefundStatus.FAILED: "failure",
 }
-INT64_MAX = 2**63 - 1
+# Product fields a line item's fixture `attributes` may give, with their JSON types; the
+# versions that know them show those given.
+PRODUCT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "variant_title": str,
+    "vendor": str,
+    "image_url": str,
+    "tags": str,
+    "grams": (int, float),
+    "fulfillment_service": str,
+    "requires_shipping": bool,
+    "taxable": bool,
+    "gift_card": bool,
+}
 
 
 def millis(moment: datetime) -> str:
@@ -33,11 +46,6 @@ def millis(moment: datetime) -> str:
 
 def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def long_id(ref: str) -> int | str:
-    """Ids SHOPLINE types as `long` are numbers on the wire, when they fit one."""
-    return int(ref) if is_digits(ref) and int(ref) <= INT64_MAX else ref
 
 
 def money_set(amount: Decimal, order: Order) -> dict[str, Any]:
@@ -63,7 +71,14 @@ def adjustment_id(refund_ref: str, index: int) -> str:
     return f"{refund_ref}{index:02d}"
 
 
-def order_adjustments(refund: RefundState, order: Order) -> list[dict[str, Any]]:
+def _tax_money_set(amount: Decimal, order: Order, wire: Wire) -> dict[str, Any]:
+    money = money_set(amount, order)
+    for side in money.values():
+        side["amount"] = wire.adjustment_tax_money(Decimal(side["amount"]))
+    return money
+
+
+def order_adjustments(refund: RefundState, order: Order, wire: Wire) -> list[dict[str, Any]]:
     """Shipping refunded, and any difference between the money sent and what the lines
     and shipping add up to (a positive discrepancy refunds more than they do)."""
     row = refund.refund
@@ -81,29 +96,37 @@ def order_adjustments(refund: RefundState, order: Order) -> list[dict[str, Any]]
             "order_id": order.ref,
             "reason": reason,
             "refund_id": row.ref,
-            **_priced("tax_amount", ZERO, order),
+            "tax_amount": fmt2(ZERO),
+            "tax_amount_set": _tax_money_set(ZERO, order, wire),
         }
         for index, (kind, reason, amount) in enumerate(entries, start=1)
     ]
 
 
-def _refund_line(refund: RefundState, state: OrderState, nested: bool) -> list[dict[str, Any]]:
+def _refund_line(refund: RefundState, state: OrderState, wire: Wire | None) -> list[dict[str, Any]]:
+    """Refund line items: as the create answer writes them (`wire` None), or as the
+    queries do, with the line item nested."""
     lines = {line.item.id: line for line in state.lines}
     unshipped_refunds = unshipped_refunded(state)
+    order = state.order
     result = []
     for row in refund.lines:
         line = lines[row.line_item_id]
         entry: dict[str, Any] = {
-            "id": long_id(row.ref),
-            "line_item_id": long_id(line.item.ref),
+            "id": long_id(row.ref) if wire is None else wire.query_id(row.ref),
+            "line_item_id": long_id(line.item.ref)
+            if wire is None
+            else wire.query_id(line.item.ref),
             "location_id": row.location_id,
             "quantity": row.quantity,
             "restock_type": row.restock_type,
-            **_priced("subtotal", row.amount, state.order),
-            **_priced("total_tax", row.tax, state.order),
+            **_priced("subtotal", row.amount, order),
+            **_priced("total_tax", row.tax, order),
         }
-        if nested:
-            entry["line_item"] = line_item(line, state.order, unshipped_refunds)
+        if wire is not None:
+            entry["subtotal"] = wire.query_line_money(row.amount)
+            entry["total_tax"] = wire.query_line_money(row.tax)
+            entry["line_item"] = line_item(line, order, unshipped_refunds, wire)
         result.append(entry)
     return result
 
@@ -112,7 +135,7 @@ def _slip_refs(state: OrderState) -> dict[int | None, str]:
     return {p.payment.id: p.payment.ref for p in state.payments}
 
 
-def created(refund: RefundState, state: OrderState) -> dict[str, Any]:
+def created(refund: RefundState, state: OrderState, wire: Wire) -> dict[str, Any]:
     """The answer to `POST order/refund.json`, field for field as the seed page lists it."""
     row = refund.refund
     order = state.order
@@ -123,13 +146,13 @@ def created(refund: RefundState, state: OrderState) -> dict[str, Any]:
             "create_at": millis(row.created_at),
             "id": row.ref,
             "note": row.note,
-            "order_adjustments": order_adjustments(refund, order),
+            "order_adjustments": order_adjustments(refund, order, wire),
             "order_id": order.ref,
-            "refund_line_items": _refund_line(refund, state, nested=False),
+            "refund_line_items": _refund_line(refund, state, None),
             "total_duties_set": money_set(ZERO, order),
             "transactions": [
                 {
-                    "amount": fmt2(tx.amount),
+                    "amount": wire.created_transaction_amount(tx.amount),
                     "create_at": millis(row.created_at),
                     "currency": tx.currency,
                     "id": slips.get(tx.payment_id, tx.ref),
@@ -144,12 +167,35 @@ def created(refund: RefundState, state: OrderState) -> dict[str, Any]:
     }
 
 
-def refund(refund: RefundState, state: OrderState) -> dict[str, Any]:
+def refund(refund: RefundState, state: OrderState, wire: Wire) -> dict[str, Any]:
     """A refund as the refund queries (and an order's `refunds`) show it."""
     row = refund.refund
     order = state.order
     slips = _slip_refs(state)
     status = TRANSACTION_STATUS[RefundStatus(row.status)]
+    transactions = []
+    for tx in refund.transactions:
+        entry: dict[str, Any] = {
+            "id": tx.ref,
+            "parent_id": slips.get(tx.payment_id),
+            "amount": fmt2(tx.amount),
+            "currency": tx.currency,
+            "gateway": tx.gateway,
+            "kind": tx.kind,
+            "order_id": order.ref,
+            "status": status,
+            "created_at": iso(row.created_at),
+            "processed_at": iso(row.updated_at),
+        }
+        if wire.sdk_fields:
+            entry |= {
+                "user_id": None,
+                # Settled in the slip's own currency: the same amount.
+                "settle_amount": fmt2(tx.amount),
+                "settle_currency": tx.currency,
+                "status_update_at": iso(row.updated_at),
+            }
+        transactions.append(entry)
     return {
         "id": row.ref,
         "order_id": order.ref,
@@ -157,24 +203,10 @@ def refund(refund: RefundState, state: OrderState) -> dict[str, Any]:
         "user_id": None,
         "created_at": iso(row.created_at),
         "processed_at": iso(row.created_at),
-        "order_adjustments": order_adjustments(refund, order),
-        "refund_line_items": _refund_line(refund, state, nested=True),
+        "order_adjustments": order_adjustments(refund, order, wire),
+        "refund_line_items": _refund_line(refund, state, wire),
         "total_duties_set": money_set(ZERO, order),
-        "transactions": [
-            {
-                "id": tx.ref,
-                "parent_id": slips.get(tx.payment_id),
-                "amount": fmt2(tx.amount),
-                "currency": tx.currency,
-                "gateway": tx.gateway,
-                "kind": tx.kind,
-                "order_id": order.ref,
-                "status": status,
-                "created_at": iso(row.created_at),
-                "processed_at": iso(row.updated_at),
-            }
-            for tx in refund.transactions
-        ],
+        "transactions": transactions,
     }
 
 
@@ -201,12 +233,14 @@ def line_fulfillment_status(line: LineState) -> str | None:
     return None
 
 
-def line_item(line: LineState, order: Order, unshipped_refunds: Counter[int]) -> dict[str, Any]:
+def line_item(
+    line: LineState, order: Order, unshipped_refunds: Counter[int], wire: Wire
+) -> dict[str, Any]:
     item = line.item
     assert item.id is not None
     fulfillable = max(line.unshipped - unshipped_refunds[item.id], 0)
-    return {
-        "id": long_id(item.ref),
+    entry = {
+        "id": wire.query_id(item.ref),
         "product_id": item.product_id,
         "variant_id": item.variant_id,
         "sku": item.sku,
@@ -218,10 +252,30 @@ def line_item(line: LineState, order: Order, unshipped_refunds: Counter[int]) ->
         "fulfillment_status": line_fulfillment_status(line),
         "location_id": item.location_id,
         **_priced("total_discount", item.discount, order),
-        "tax_lines": [{"title": "Tax", **_priced("price", item.tax, order)}]
-        if item.tax > ZERO
-        else [],
+        "tax_lines": _tax_lines(
+            item.tax, item.unit_price * item.quantity - item.discount, order, wire
+        ),
     }
+    if wire.sdk_fields:
+        entry |= {
+            name: item.attributes[name]
+            for name, kind in PRODUCT_FIELDS.items()
+            if isinstance(item.attributes.get(name), kind)
+        }
+        entry.setdefault("taxable", item.tax > ZERO)
+        entry.setdefault("requires_shipping", True)
+        entry.setdefault("gift_card", False)
+    return entry
+
+
+def _tax_lines(tax: Decimal, taxed: Decimal, order: Order, wire: Wire) -> list[dict[str, Any]]:
+    """One tax line for a taxed amount; its rate (the SDK's versions) is what it comes to."""
+    if tax <= ZERO:
+        return []
+    entry: dict[str, Any] = {"title": "Tax", **_priced("price", tax, order)}
+    if wire.sdk_fields and taxed > ZERO:
+        entry["rate"] = float(round(tax / taxed, 4))
+    return [entry]
 
 
 def counted_refunds(state: OrderState) -> Decimal:
@@ -255,12 +309,12 @@ def order_status(state: OrderState) -> str:
     return "cancelled" if state.order.cancelled else "open"
 
 
-def order(state: OrderState) -> dict[str, Any]:
+def order(state: OrderState, wire: Wire) -> dict[str, Any]:
     row = state.order
     unshipped_refunds = unshipped_refunded(state)
     refunded = counted_refunds(state)
     updated = max([row.updated_at, *(r.refund.updated_at for r in state.refunds)])
-    return {
+    entry = {
         "id": row.ref,
         "name": f"#{row.number}" if row.number else None,
         "order_number": row.number,
@@ -280,22 +334,73 @@ def order(state: OrderState) -> dict[str, Any]:
         **_priced("total_price", row.total, row),
         **_priced("current_total_price", row.total - refunded, row),
         "total_outstanding": fmt2(ZERO if row.paid else row.total),
-        "line_items": [line_item(line, row, unshipped_refunds) for line in state.lines],
-        "shipping_lines": [{"title": "Shipping", **_priced("price", row.shipping, row)}]
-        if row.shipping > ZERO
-        else [],
-        "payment_details": [
-            {
-                "pay_seq": p.payment.ref,
-                "pay_status": "paid",
-                "pay_channel": p.payment.gateway,
-                "pay_amount": fmt2(p.payment.amount),
-                "settle_currency": p.payment.currency,
-            }
-            for p in state.payments
-        ],
-        "refunds": [refund(r, state) for r in state.refunds],
+        "line_items": [line_item(line, row, unshipped_refunds, wire) for line in state.lines],
+        "shipping_lines": _shipping_lines(row, wire),
+        "payment_details": [_payment_detail(p.payment, row, wire) for p in state.payments],
+        "refunds": [refund(r, state, wire) for r in state.refunds],
     }
+    if wire.sdk_fields:
+        entry |= _current_totals(state, wire)
+    return entry
+
+
+def _current_totals(state: OrderState, wire: Wire) -> dict[str, Any]:
+    """Totals of the SDK's versions: what the lines come to, and what is left of the
+    order's subtotal, tax and discounts once its refunds (pending or done) are taken."""
+    row = state.order
+    items = {line.item.id: line.item for line in state.lines}
+    refunded_lines = refunded_tax = refunded_discount = ZERO
+    for refund_state in state.refunds:
+        if refund_state.counts:
+            for refund_line in refund_state.lines:
+                item = items[refund_line.line_item_id]
+                refunded_lines += refund_line.amount
+                refunded_tax += refund_line.tax
+                refunded_discount += item.discount * refund_line.quantity / item.quantity
+    line_prices = sum((item.unit_price * item.quantity for item in items.values()), ZERO)
+    return {
+        **_priced("total_line_items_price", line_prices, row),
+        **_priced("current_subtotal_price", row.subtotal - row.discount - refunded_lines, row),
+        **_priced("current_total_tax", row.tax - refunded_tax, row),
+        **_priced("current_total_discounts", row.discount - refunded_discount, row),
+        "current_total_duties_set": money_set(ZERO, row),
+        "tax_lines": _tax_lines(row.tax, row.subtotal - row.discount, row, wire),
+        "taxes_included": False,  # fixture prices are before tax
+    }
+
+
+def _shipping_lines(row: Order, wire: Wire) -> list[dict[str, Any]]:
+    if row.shipping <= ZERO:
+        return []
+    entry = {"title": "Shipping", **_priced("price", row.shipping, row)}
+    if wire.sdk_fields:
+        entry |= {
+            **_priced("shipping_price", row.shipping, row),
+            # No shipping discounts in the fixtures: what was charged.
+            **_priced("discounted_price", row.shipping, row),
+            "tax_lines": [],
+        }
+    return [entry]
+
+
+def _payment_detail(payment: Payment, row: Order, wire: Wire) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "pay_seq": payment.ref,
+        "pay_status": "paid",
+        "pay_channel": payment.gateway,
+        "pay_amount": wire.pay_amount(payment.amount),
+        "settle_currency": payment.currency,
+    }
+    if wire.sdk_fields:
+        entry |= {
+            "gateway": payment.gateway,
+            "payment_method": payment.title or payment.gateway,
+            # Settled in the slip's own currency: the same amount.
+            "settle_pay_amount": wire.pay_amount(payment.amount),
+            "create_time": iso(row.created_at),
+            "processed_at": iso(row.paid_at),
+        }
+    return entry
 
 
 # --- the refund trial ------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """SHOPLINE's Admin Open API: create a refund, try one, query refunds, list orders.
 
 Every path carries the API version (`v20220901`, any `v` + 8 digits); refunds behave the
-same in every version. Each handler checks the version, the token (and flow control),
-reads the body, then calls the core and renders its answer.
+same in every version, and answers are typed as the version writes them (`versions`).
+Each handler checks the version, the token (and flow control), reads the body, then
+calls the core and renders its answer.
 """
 
 import re
@@ -23,6 +24,7 @@ from mockrefund.platforms.shopline.auth import authenticate
 from mockrefund.platforms.shopline.errors import fail
 from mockrefund.platforms.shopline.schemas import CalculateBody, RefundBody
 from mockrefund.platforms.shopline.trace import reply
+from mockrefund.platforms.shopline.versions import wire_for
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
 from mockrefund.web.context import Scope, open_scope, original_path
 from mockrefund.web.text import first_problem, is_digits
@@ -113,7 +115,7 @@ async def create_refund(version: str, request: Request) -> Response:
         scope.life,
         scope.now,
     )
-    return reply(render.created(created, after))
+    return reply(render.created(created, after, wire_for(version)))
 
 
 async def calculate_refund(version: str, order_id: str, request: Request) -> Response:
@@ -141,7 +143,8 @@ async def list_refunds(version: str, order_id: str, request: Request) -> Respons
     scope, store = enter(request, version)
     limit = _limit(request, MAX_REFUNDS_PAGE)
     state = _read_statuses(scope, store, order_id, None)
-    return reply({"refunds": [render.refund(r, state) for r in state.refunds[:limit]]})
+    wire = wire_for(version)
+    return reply({"refunds": [render.refund(r, state, wire) for r in state.refunds[:limit]]})
 
 
 async def get_refund(version: str, order_id: str, refund_id: str, request: Request) -> Response:
@@ -149,7 +152,7 @@ async def get_refund(version: str, order_id: str, refund_id: str, request: Reque
     state = _read_statuses(scope, store, order_id, refund_id)
     for refund_state in state.refunds:
         if refund_state.refund.ref == refund_id:
-            return reply({"refund": render.refund(refund_state, state)})
+            return reply({"refund": render.refund(refund_state, state, wire_for(version))})
     raise RefundNotFound(refund_id)
 
 
@@ -180,7 +183,8 @@ async def list_orders_route(version: str, request: Request) -> Response:
         # The path as the client sent it: a sandbox prefix stays in the links.
         base = str(request.url.replace(path=original_path(request), query=""))
         headers["Link"] = listing.link_header(base, limit, previous, following)
-    return reply({"orders": [render.order(state) for state in page]}, headers=headers)
+    wire = wire_for(version)
+    return reply({"orders": [render.order(state, wire) for state in page]}, headers=headers)
 
 
 router.add_api_route(
