@@ -19,7 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # mockrefund/_fixtures, and README.md is the package's readme. The postgres extra
 # (psycopg) lets the same image serve from PostgreSQL (MOCKREFUND_DB=postgresql://...),
 # as the replicas of docker-compose.yml's scale profile do.
-COPY pyproject.toml README.md /tmp/mockrefund-src/
+COPY pyproject.toml README.md LICENSE /tmp/mockrefund-src/
 COPY mockrefund/ /tmp/mockrefund-src/mockrefund/
 COPY fixtures/ /tmp/mockrefund-src/fixtures/
 RUN pip install "/tmp/mockrefund-src[postgres]" \

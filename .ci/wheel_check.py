@@ -1,0 +1,59 @@
+"""The installed wheel serves from outside the repository: its own default fixtures, the
+seed's Kakaclo refund answered, and its type information shipped.
+
+    python .ci/wheel_check.py VENV    (VENV: an environment with only the wheel installed)
+"""
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+venv = Path(sys.argv[1]).resolve()
+where = "import mockrefund, os; print(os.path.dirname(mockrefund.__file__))"
+package = subprocess.run(
+    [venv / "bin/python", "-c", where], capture_output=True, text=True, check=True, cwd="/"
+).stdout.strip()
+assert (Path(package) / "py.typed").is_file(), "the wheel has no py.typed"
+assert not package.startswith(str(Path(__file__).resolve().parent.parent)), package
+
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+with tempfile.TemporaryDirectory() as folder:
+    server = subprocess.Popen(
+        [venv / "bin/mockrefund", "serve", "--port", str(port), "--db", f"{folder}/wheel.db"],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/__admin/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    server.kill()
+                    sys.exit(
+                        "the wheel's server did not start:\n" + server.communicate()[0].decode()
+                    )
+                time.sleep(0.1)
+        request = urllib.request.Request(
+            f"{base}/openapi/v2/order/orders/10001/refund",
+            data=b"{}",
+            headers={
+                "Authorization": "Bearer kakaclo-test-token",
+                "Content-Type": "application/json",
+            },
+        )
+        answer = json.load(urllib.request.urlopen(request))
+        assert answer["code"] == 10000, answer
+        print(f"the wheel serves from {package}: {json.dumps(answer)}")
+    finally:
+        server.terminate()
+        server.wait(10)
