@@ -4,10 +4,8 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,7 +16,7 @@ from mockrefund.cli import _parser, _settings, main
 from mockrefund.config import Settings, is_in_memory
 from mockrefund.database_problems import explain
 from mockrefund.serving import environment, worker_settings
-from tests.e2e.server import free_port
+from tests.e2e.server import Server, running_server
 from tests.platforms.kakaclo.conftest import AUTH
 
 # A PostgreSQL server whose user may create databases: this machine's, unless told.
@@ -219,51 +217,6 @@ def test_a_postgresql_database_that_does_not_exist_is_one_line() -> None:
     )
 
 
-class Serving:
-    """`mockrefund serve` running in the background until the block ends."""
-
-    def __init__(self, log: Path, *flags: str) -> None:
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockrefund", "serve", "--port", self.url.rsplit(":", 1)[1],
-             "--log-level", "warning", *flags],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        # Polling for readiness only; nothing here waits on a refund's time.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the server stopped; see its log"
-            try:
-                if httpx.get(f"{self.url}/__admin/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError("the server did not answer in time")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.log.close()
-
-
-@contextmanager
-def serving(log: Path, *flags: str) -> Iterator[Serving]:
-    server = Serving(log, *flags)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-
-
 def children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (Linux's /proc)."""
     found = []
@@ -277,7 +230,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def assert_refunds(server: Serving) -> None:
+def assert_refunds(server: Server) -> None:
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as http:
         created = http.post(REFUND, json={})
         assert created.json() == {"code": 10000, "message": "ok", "data": 10002}
@@ -286,10 +239,8 @@ def assert_refunds(server: Serving) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts workers in /proc")
 def test_two_workers_serve_one_sqlite_file(tmp_path: Path) -> None:
-    db = str(tmp_path / "w.db")
-    with serving(tmp_path / "server.log", "--workers", "2", "--db", db) as server:
+    with running_server(tmp_path / "w.db", "--workers", "2", timeout=60) as server:
         assert len(children(server.process.pid)) >= 2
         assert_refunds(server)
 
@@ -313,5 +264,6 @@ def postgres_database() -> Iterator[str]:
 @pytest.mark.e2e
 def test_postgresql_url_is_served_through_psycopg(tmp_path: Path, postgres_database: str) -> None:
     assert postgres_database.startswith("postgresql://")
-    with serving(tmp_path / "server.log", "--workers", "2", "--db", postgres_database) as server:
+    log = tmp_path / "server.log"
+    with running_server(postgres_database, "--workers", "2", log=log, timeout=60) as server:
         assert_refunds(server)

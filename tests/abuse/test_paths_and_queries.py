@@ -40,7 +40,7 @@ CANONICAL = [
 GETS = [e for e in CANONICAL if e.method == "GET"]
 # The query parameters each platform reads.
 PARAMETERS = {
-    "kakaclo": ["pageNumber", "pageSize", "ids", "createStartTime", "updateEndTime"],
+    "kakaclo": ["pageNumber", "pageSize", "ids", "refundNo", "createStartTime", "updateEndTime"],
     "shopline": ["limit", "ids", "since_id", "status", "financial_status", "fulfillment_status", "page_info"],
     "woocommerce": ["fields", "api_refund", "_method", "consumer_key", "oauth_signature"],
 }  # fmt: skip

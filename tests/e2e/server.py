@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,10 +21,23 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, *extra: str, port: int | None = None) -> None:
+    """`mockrefund serve` on a free port, ready once its health check answers. `db` is a
+    SQLite file (its log goes beside it) or a database URL (give `log` then)."""
+
+    def __init__(
+        self,
+        db: Path | str,
+        *extra: str,
+        port: int | None = None,
+        log: Path | None = None,
+        timeout: float = 20.0,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = db.with_suffix(".log").open("ab")
+        if log is None:
+            assert isinstance(db, Path), "a database URL needs a log file"
+            log = db.with_suffix(".log")
+        self.log = log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockrefund", "serve", "--port", str(self.port),
              "--db", str(db), "--log-level", "warning", *extra],
@@ -32,17 +46,17 @@ class Server:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
         try:
-            self._wait_ready()
+            self._wait_ready(timeout)
         except BaseException:
             self.stop()  # never leave a half-started server behind
             raise
 
-    def _wait_ready(self, timeout: float = 20.0) -> None:
+    def _wait_ready(self, timeout: float) -> None:
         # Polling for readiness, not for a refund's time: the mock's clock drives those.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
+                raise RuntimeError(f"server exited with {self.process.returncode}; see its log")
             try:
                 if httpx.get(f"{self.url}/__admin/health", timeout=1).status_code == 200:
                     return
@@ -65,8 +79,8 @@ class Server:
 
 
 @contextmanager
-def running_server(db: Path, *extra: str) -> Iterator[Server]:
-    server = Server(db, *extra)
+def running_server(db: Path | str, *extra: str, **options: Any) -> Iterator[Server]:
+    server = Server(db, *extra, **options)
     try:
         yield server
     finally:

@@ -36,6 +36,7 @@ class RefundEntry(BaseModel):
     refundStatus: Literal["pending_review", "refund_successfully", "refund_failed"]
     id: str
     remark: str | None
+    reason: str
 
 
 class RefundPage(BaseModel):
@@ -91,6 +92,20 @@ OPERATIONS = [
         "The refunds of an order (or one refund, by its number)",
         params=(Param("order_id", "path", {"type": "string"}), *PAGE),
         responses={200: ("refunds, newest first", RefundQuery), **_errors(400, 401, 404, 429)},
+    ),
+    Operation(
+        "GET",
+        "/openapi/v2/order/refund",
+        "Refunds by refund numbers and order ids (the docs' latest Query ReFund form)",
+        params=(
+            Param("refundNo", "query", {"type": "string"}, "comma-separated refund numbers"),
+            Param("ids", "query", {"type": "string"}, "comma-separated order ids"),
+            *PAGE,
+        ),
+        responses={200: ("refunds, newest first", RefundQuery), **_errors(400, 401, 429)},
+        description="Also served at /openapi/order/refund, /openapi/openapi/v2/... and with "
+        "v1. A refund is listed when its number is in refundNo and its order in ids (each "
+        "when given); at most 100 values in each list.",
     ),
     Operation(
         "GET",

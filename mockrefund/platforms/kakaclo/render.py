@@ -30,6 +30,11 @@ def refund_number(ref: str) -> int | str:
     return int(ref) if is_digits(ref) and len(ref) < 19 else ref
 
 
+# A refund's reason when none was given (the refund call's default; fixture refunds
+# without one show it too).
+DEFAULT_REASON = "Other"
+
+
 def refund_entry(state: RefundState, order_ref: str) -> dict[str, Any]:
     refund = state.refund
     return {
@@ -37,6 +42,7 @@ def refund_entry(state: RefundState, order_ref: str) -> dict[str, Any]:
         "refundStatus": REFUND_STATUS[RefundStatus(refund.status)],
         "id": order_ref,
         "remark": refund.note or None,
+        "reason": refund.reason or DEFAULT_REASON,
     }
 
 

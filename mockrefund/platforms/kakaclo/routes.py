@@ -1,18 +1,19 @@
-"""Kakaclo's open API: refund an order, query its refunds, list orders.
+"""Kakaclo's open API: refund an order, query refunds, list orders.
 
 Order pages write paths as `/openapi/v2/...` under a base URL that already ends in
 `/openapi`, so clients send `/openapi/openapi/v2/...`; both forms, and v1, are served.
+The latest Query ReFund page writes its path without a version (`/order/refund`), so
+that form is served under the bare `/openapi` base as well.
 """
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockrefund.core import credentials, lifecycle, refunds
+from mockrefund.core import lifecycle, refunds
 from mockrefund.core.errors import OrderNotFound, RefundNotFound
 from mockrefund.core.models import Store
 from mockrefund.core.orders import (
@@ -24,29 +25,16 @@ from mockrefund.core.orders import (
 )
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
-from mockrefund.platforms.kakaclo.errors import (
-    BAD_BODY,
-    BAD_CONTENT_TYPE,
-    BAD_PARAMETER,
-    BAD_TOKEN,
-    NO_TOKEN,
-    OK,
-    RATE_LIMITED,
-    REFUND_NOT_FOUND,
-    fail,
-)
+from mockrefund.platforms.kakaclo.errors import BAD_PARAMETER, REFUND_NOT_FOUND, fail
+from mockrefund.platforms.kakaclo.refund_query import query_refunds
 from mockrefund.platforms.kakaclo.schemas import RefundBody
-from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
+from mockrefund.platforms.kakaclo.wire import authenticate, json_object, ok, paging
 from mockrefund.web.context import Scope, open_scope
-from mockrefund.web.ratelimit import admitted
-from mockrefund.web.responses import WireJSON
-from mockrefund.web.text import first_problem, is_digits
+from mockrefund.web.text import first_problem
 
-PLATFORM = "kakaclo"
 PREFIXES = ("/openapi/v2", "/openapi/openapi/v2", "/openapi/v1", "/openapi/openapi/v1")
-MAX_PAGE_SIZE = 250
-# Java's int, which a Java service such as Kakaclo's takes page numbers as.
-MAX_PAGE_NUMBER = 2**31 - 1
+# Where `/order/refund?refundNo=&ids=` is served: every prefix above, and the bare base.
+QUERY_FORM_PREFIXES = ("/openapi", *PREFIXES)
 
 POLICY = RefundPolicy(
     ids=IdScheme(sequences={"refund": "refund"}, starts={"refund": 1_000_001}),
@@ -60,45 +48,9 @@ POLICY = RefundPolicy(
 router = APIRouter()
 
 
-def ok(data: Any, message: str = "ok") -> Response:
-    return WireJSON({"code": OK, "message": message, "data": data})
-
-
-def authenticate(request: Request, scope: Scope) -> Store:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if not header:
-        raise fail(NO_TOKEN, "missing access token: send Authorization: Bearer <token>")
-    if scheme.lower() != "bearer" or not token:
-        raise fail(NO_TOKEN, "the Authorization header must be 'Bearer <token>'")
-    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, token)
-    if found is None:
-        raise fail(BAD_TOKEN, "invalid access token")
-    credential, store = found
-    if credential.expires_at is not None and credential.expires_at <= scope.now:
-        raise fail(BAD_TOKEN, "the access token has expired")
-    assert store.id is not None
-    if not admitted(scope, PLATFORM, store.id):
-        raise fail(RATE_LIMITED, "too many requests: the store's leaky bucket (120, 2/s) is full")
-    return store
-
-
 async def refund_body(request: Request) -> RefundBody:
-    raw = await read_body(request)
-    if not raw.strip():
-        return RefundBody()
-    declared = media_type(request)
-    if declared and not is_json_media(declared):
-        raise fail(
-            BAD_CONTENT_TYPE,
-            f"Content-Type {declared!r} is not supported; send application/json",
-        )
-    data = parse_json(raw)
-    if not isinstance(data, dict):
-        raise fail(BAD_BODY, "the request body must be a JSON object")
     try:
-        return RefundBody.model_validate(data)
+        return RefundBody.model_validate(await json_object(request))
     except ValidationError as error:
         raise fail(BAD_PARAMETER, first_problem(error)) from None
 
@@ -140,7 +92,7 @@ async def query_refund(order_id: str, request: Request) -> Response:
     """The refunds of an order; a refund number is accepted in the order's place too."""
     scope = open_scope(request)
     store = authenticate(request, scope)
-    page_number, page_size = _paging(request)
+    page_number, page_size = paging(request)
     state, only = _refunds_queried(scope, store, order_id)
     # A status read: refunds forced to settle "after N reads" count it.
     shown = [r for r in state.refunds if only is None or r.refund.id == only]
@@ -178,7 +130,7 @@ def _refunds_queried(scope: Scope, store: Store, order_id: str) -> tuple[OrderSt
 async def list_orders_route(request: Request) -> Response:
     scope = open_scope(request)
     store = authenticate(request, scope)
-    page_number, page_size = _paging(request)
+    page_number, page_size = paging(request)
     params = request.query_params
     ids = params.get("ids")
     query = OrderQuery(
@@ -208,27 +160,6 @@ async def list_orders_route(request: Request) -> Response:
         },
         message="success",
     )
-
-
-def _paging(request: Request) -> tuple[int, int]:
-    number = _int_param(request, "pageNumber", 1)
-    size = _int_param(request, "pageSize", 10)
-    if not 1 <= number <= MAX_PAGE_NUMBER:
-        raise fail(BAD_PARAMETER, f"pageNumber must be between 1 and {MAX_PAGE_NUMBER}")
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise fail(BAD_PARAMETER, f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
-    return number, size
-
-
-def _int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not is_digits(raw):
-        raise fail(BAD_PARAMETER, f"{name} must be a whole number, got {raw[:40]!r}")
-    if len(raw) > 10:  # past any bound below, and never a huge number to convert
-        return MAX_PAGE_NUMBER + 1
-    return int(raw)
 
 
 def _time_param(request: Request, name: str) -> datetime | None:
@@ -266,4 +197,13 @@ for _prefix in PREFIXES:
         methods=["GET"],
         include_in_schema=_canonical,
         summary="List orders",
+    )
+
+for _prefix in QUERY_FORM_PREFIXES:
+    router.add_api_route(
+        f"{_prefix}/order/refund",
+        query_refunds,
+        methods=["GET"],
+        include_in_schema=_prefix == "/openapi/v2",
+        summary="Query refunds by refund numbers and order ids",
     )

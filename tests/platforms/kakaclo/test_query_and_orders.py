@@ -17,7 +17,13 @@ def test_a_refund_is_pending_review_until_the_clock_passes_its_settle_time(
     assert body["code"] == 10000
     assert body["data"]["total"] == 1
     assert body["data"]["list"] == [
-        {"refundNo": "10002", "refundStatus": "pending_review", "id": "10001", "remark": None}
+        {
+            "refundNo": "10002",
+            "refundStatus": "pending_review",
+            "id": "10001",
+            "remark": None,
+            "reason": "Other",
+        }
     ]
     assert kakaclo.advance(DAY)["settled"] == 1
     entry = kakaclo.query("10001").json()["data"]["list"][0]
