@@ -16,6 +16,7 @@ from mockrefund.platforms.kakaclo import routes as kakaclo_routes
 from mockrefund.platforms.shopline import routes as shopline_routes
 from mockrefund.platforms.woocommerce import routes as woo_routes
 from tests.platforms.kakaclo.conftest import AUTH as KAKACLO_AUTH
+from tests.platforms.kakaclo.conftest import NEW_ORDER
 from tests.platforms.shopline.conftest import AUTH as SHOPLINE_AUTH
 from tests.platforms.shopline.conftest import SEED_BODY, SEED_ORDER
 from tests.platforms.woocommerce.conftest import basic
@@ -35,6 +36,7 @@ BODIES: dict[tuple[str, str, str], dict[str, Any]] = {
         "remark": "r",
         "refundReason": "Other",
     },
+    ("kakaclo", "POST", "/orders"): NEW_ORDER,
     ("shopline", "POST", "/refund.json"): SEED_BODY,
     ("shopline", "POST", "/calculate.json"): {
         "refund_line_items": [{"line_item_id": "601", "quantity": 1, "type": "Shipped"}],

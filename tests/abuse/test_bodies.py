@@ -82,4 +82,4 @@ def test_the_body_endpoints_are_every_write_but_delete() -> None:
         ("kakaclo", "POST"), ("shopline", "POST"), ("woocommerce", "POST"),
         ("woocommerce", "PUT"), ("woocommerce", "PATCH"),
     }  # fmt: skip
-    assert len(BODY_ENDPOINTS) == 4 + 2 + 4  # Kakaclo's four prefixes
+    assert len(BODY_ENDPOINTS) == 2 * 4 + 2 + 4  # Kakaclo's two writes, at four prefixes

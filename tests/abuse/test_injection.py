@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.abuse.platforms import AUTH, Endpoint, assert_refused, assert_success
 from tests.abuse.values import (
+    KAKACLO_CREATE,
     KAKACLO_REFUND,
     SHOPLINE_REFUND,
     WOO_CREATE,
@@ -46,6 +47,20 @@ def test_kakaclo_remark(client: TestClient, text: str) -> None:
     listed = client.get("/openapi/v2/order/orders/refund/10001", headers=AUTH["kakaclo"])
     # Kakaclo and SHOPLINE trim the whitespace around a text, as their Java services do.
     assert [entry["remark"] for entry in listed.json()["data"]["list"]] == [text.strip()]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_kakaclo_new_orders_texts(client: TestClient, text: str) -> None:
+    for where in (("remark",), ("customOrderId",), ("orderAddresses", "street2")):
+        created = _sent(client, KAKACLO_CREATE, where, text).json()["data"]
+        listed = client.get(
+            "/openapi/v2/order/orders", params={"ids": created}, headers=AUTH["kakaclo"]
+        )
+        order = listed.json()["data"]["list"][0]
+        shown = (
+            order["shippingAddress"]["street2"] if where[0] == "orderAddresses" else order[where[0]]
+        )
+        assert shown == text.strip()
 
 
 @pytest.mark.parametrize("text", TEXTS)

@@ -33,6 +33,7 @@ def endpoint(platform: str, method: str, end: str) -> Endpoint:
 
 # Where each kind of value goes, endpoint by endpoint.
 KAKACLO_REFUND = endpoint("kakaclo", "POST", "/refund")
+KAKACLO_CREATE = endpoint("kakaclo", "POST", "/orders")
 SHOPLINE_REFUND = endpoint("shopline", "POST", "/refund.json")
 SHOPLINE_TRIAL = endpoint("shopline", "POST", "/calculate.json")
 WOO_CREATE = endpoint("woocommerce", "POST", "/refunds")
@@ -41,6 +42,7 @@ WOO_LINE = ("order_refund", "line_items", "504")
 
 NUMBER_FIELDS: list[tuple[Endpoint, tuple[str | int, ...]]] = [
     (KAKACLO_REFUND, ("orderItems", 0, "quantity")),
+    (KAKACLO_CREATE, ("orderItemsList", 0, "quantity")),
     (SHOPLINE_REFUND, ("transactions", 0, "amount")),
     (SHOPLINE_REFUND, ("refund_line_items", 0, "quantity")),
     (SHOPLINE_REFUND, ("shipping", "amount")),
@@ -55,6 +57,9 @@ NUMBER_FIELDS: list[tuple[Endpoint, tuple[str | int, ...]]] = [
 TEXT_FIELDS: list[tuple[Endpoint, tuple[str | int, ...]]] = [
     (KAKACLO_REFUND, ("remark",)),
     (KAKACLO_REFUND, ("refundReason",)),
+    (KAKACLO_CREATE, ("remark",)),
+    (KAKACLO_CREATE, ("channelType",)),
+    (KAKACLO_CREATE, ("orderAddresses", "zip")),
     (SHOPLINE_REFUND, ("note",)),
     (SHOPLINE_REFUND, ("transactions", 0, "gateway")),
     (WOO_CREATE, ("order_refund", "reason")),
@@ -62,6 +67,7 @@ TEXT_FIELDS: list[tuple[Endpoint, tuple[str | int, ...]]] = [
 ]
 ID_FIELDS: list[tuple[Endpoint, tuple[str | int, ...]]] = [
     (KAKACLO_REFUND, ("orderItems", 0, "itemId")),
+    (KAKACLO_CREATE, ("orderItemsList", 0, "sku")),
     (SHOPLINE_REFUND, ("order_id",)),
     (SHOPLINE_REFUND, ("refund_line_items", 0, "line_item_id")),
     (SHOPLINE_REFUND, ("refund_line_items", 0, "location_id")),

@@ -43,6 +43,9 @@ NOTHING_TO_REFUND = Code(50005, 409, "everything in the order is refunded or bei
 ITEM_NOT_IN_ORDER = Code(50006, 422, "an item (itemId + skuCode) is not in the order")
 INVALID_QUANTITY = Code(50007, 422, "a quantity is below 1")
 QUANTITY_TOO_LARGE = Code(50008, 422, "a quantity is more than can still be refunded")
+UNKNOWN_SKU = Code(60001, 422, "an SKU of a new order is not in the store's catalogue")
+BAD_ORDER_QUANTITY = Code(60002, 422, "an item quantity of a new order is below 1 or too large")
+BAD_ADDRESS = Code(60003, 422, "the new order's address is missing, or a field of it is wrong")
 RATE_LIMITED = Code(42900, 429, "too many requests (the leaky bucket is full)")
 INTERNAL = Code(99999, 500, "the mock failed unexpectedly")
 
@@ -50,7 +53,8 @@ ALL_CODES = [
     BAD_BODY, BAD_PARAMETER, BAD_CONTENT_TYPE, BODY_TOO_LARGE, NO_TOKEN, BAD_TOKEN,
     ORDER_NOT_FOUND, REFUND_NOT_FOUND, NO_ROUTE, METHOD_NOT_ALLOWED, ORDER_SHIPPED,
     ORDER_PARTIALLY_SHIPPED, ORDER_CANCELLED, ORDER_UNPAID, NOTHING_TO_REFUND,
-    ITEM_NOT_IN_ORDER, INVALID_QUANTITY, QUANTITY_TOO_LARGE, RATE_LIMITED, INTERNAL,
+    ITEM_NOT_IN_ORDER, INVALID_QUANTITY, QUANTITY_TOO_LARGE, UNKNOWN_SKU, BAD_ORDER_QUANTITY,
+    BAD_ADDRESS, RATE_LIMITED, INTERNAL,
 ]  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from mockrefund.platforms.kakaclo.schemas import RefundBody
+from mockrefund.platforms.kakaclo.schemas import CreateOrderBody, RefundBody
 from mockrefund.web.openapi import Operation, Param, build
 
 BEARER = {"KakacloToken": {"type": "http", "scheme": "bearer"}}
@@ -50,6 +50,12 @@ class RefundQuery(BaseModel):
     code: Literal[10000]
     message: str
     data: RefundPage
+
+
+class OrderCreated(BaseModel):
+    code: Literal[10000]
+    message: str
+    data: str
 
 
 class OrderPage(BaseModel):
@@ -106,6 +112,17 @@ OPERATIONS = [
         description="Also served at /openapi/order/refund, /openapi/openapi/v2/... and with "
         "v1. A refund is listed when its number is in refundNo and its order in ids (each "
         "when given); at most 100 values in each list.",
+    ),
+    Operation(
+        "POST",
+        "/openapi/v2/order/orders",
+        "Create an order of catalogue SKUs, paid and waiting to ship",
+        body=CreateOrderBody,
+        responses={
+            200: ("the new order's id", OrderCreated),
+            **_errors(400, 401, 413, 415, 422, 429),
+        },
+        description="Also served at /openapi/openapi/v2/... and with v1.",
     ),
     Operation(
         "GET",

@@ -1,4 +1,4 @@
-"""Kakaclo's open API: refund an order, query refunds, list orders.
+"""Kakaclo's open API: refund an order, query refunds, list and create orders.
 
 Order pages write paths as `/openapi/v2/...` under a base URL that already ends in
 `/openapi`, so clients send `/openapi/openapi/v2/...`; both forms, and v1, are served.
@@ -25,6 +25,7 @@ from mockrefund.core.orders import (
 )
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
+from mockrefund.platforms.kakaclo.create_order import create_order
 from mockrefund.platforms.kakaclo.errors import BAD_PARAMETER, REFUND_NOT_FOUND, fail
 from mockrefund.platforms.kakaclo.refund_query import query_refunds
 from mockrefund.platforms.kakaclo.schemas import RefundBody
@@ -197,6 +198,13 @@ for _prefix in PREFIXES:
         methods=["GET"],
         include_in_schema=_canonical,
         summary="List orders",
+    )
+    router.add_api_route(
+        f"{_prefix}/order/orders",
+        create_order,
+        methods=["POST"],
+        include_in_schema=_canonical,
+        summary="Create an order (paid, waiting to ship)",
     )
 
 for _prefix in QUERY_FORM_PREFIXES:

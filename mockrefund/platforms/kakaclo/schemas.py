@@ -43,3 +43,44 @@ class RefundBody(WireModel):
     remark: Annotated[str | None, Field(max_length=1000)] = None
     refundReason: RefundReason | None = None
     orderItems: list[RefundItem] | None = None
+
+
+ChannelType = Literal["Standard", "Express", "Expedited"]
+CHANNEL_TYPES: tuple[str, ...] = get_args(ChannelType)
+# Address parts are text; a client may send a zip code or a phone number as a number.
+# (The bounds come before the number's conversion: after it, pydantic words them for
+# lists, "at most 200 items".)
+AddressText = Annotated[str, Field(max_length=200), BeforeValidator(_text_id)] | None
+
+
+class OrderAddress(WireModel):
+    """The shape of `orderAddresses`; which parts are required, and their formats, are
+    checked by `order_checks` (to answer each in the address's own error code)."""
+
+    country: AddressText = None
+    phone: AddressText = None
+    recipient: AddressText = None
+    province: AddressText = None
+    street1: AddressText = None
+    street2: AddressText = None
+    city: AddressText = None
+    zip: AddressText = None
+    ioss: AddressText = None
+    vat: AddressText = None
+
+
+class OrderLine(WireModel):
+    sku: Annotated[str, Field(min_length=1, max_length=128), BeforeValidator(_text_id)]
+    # Any whole number here: its bounds have an error code of their own (`order_checks`).
+    quantity: Annotated[int, BeforeValidator(_whole_number)]
+
+
+class CreateOrderBody(WireModel):
+    # First: pydantic reports problems in field order, and an address problem has a code
+    # of its own.
+    orderAddresses: OrderAddress | None = None
+    orderItemsList: list[OrderLine] | None = None
+    remark: Annotated[str | None, Field(max_length=1000)] = None
+    salePlatform: Annotated[str | None, Field(max_length=64)] = None
+    customOrderId: Annotated[str, Field(max_length=64), BeforeValidator(_text_id)] | None = None
+    channelType: ChannelType | None = None
