@@ -165,6 +165,18 @@ class Kakaclo:
     def orders(self, server: Server, **params: Any) -> httpx.Response:
         return server.http.get(f"{self.base}/v2/order/orders", params=params, headers=KAKACLO_AUTH)
 
+    def create_order(self, server: Server, body: Any) -> httpx.Response:
+        return server.http.post(f"{self.base}/v2/order/orders", json=body, headers=KAKACLO_AUTH)
+
+    def refunds_by(self, server: Server, **params: Any) -> list[dict[str, Any]]:
+        """Query ReFund's latest form: the refunds matching `refundNo` and `ids`."""
+        answer = expect(
+            server.http.get(f"{self.base}/order/refund", params=params, headers=KAKACLO_AUTH), 200
+        ).json()
+        assert answer["code"] == 10000, answer
+        result: list[dict[str, Any]] = answer["data"]["list"]
+        return result
+
     def refunds(self, server: Server, order_id: str) -> list[dict[str, Any]]:
         """Every refund of the order (up to a page of 250), newest first."""
         answer = expect(self.query(server, order_id, pageSize=250), 200).json()

@@ -6,6 +6,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.platforms.kakaclo.conftest import NEW_ORDER
 from tests.platforms.shopline.conftest import SEED_BODY, SEED_ORDER, SEED_REFUND_ID, SEED_SLIP
 from tests.replicas.apis import (
     DAY,
@@ -57,6 +58,30 @@ def test_kakaclo_refund_and_query(pair: Pair, sandbox: Sandbox) -> None:
     assert order["refundStatus"] == "refunded"
     assert Decimal(str(order["refundedAmount"])) == Decimal("59.69")
     assert Decimal(str(order["refundableAmount"])) == 0
+
+
+def test_kakaclo_order_created_on_one_refunded_on_the_other(pair: Pair, sandbox: Sandbox) -> None:
+    kakaclo, admin = Kakaclo(sandbox), Admin(sandbox)
+    a, b = pair.servers
+
+    first = kakaclo_ok(kakaclo.create_order(a, NEW_ORDER))
+    second = kakaclo_ok(kakaclo.create_order(b, NEW_ORDER))
+    assert (first, second) == ("1000000463311", "1000000463312")  # one sequence for both
+    item = {"itemId": "210001", "skuCode": "FSZW08923_R_L_NUB", "quantity": 1}
+    assert kakaclo_ok(kakaclo.refund(b, str(first), {"orderItems": [item]})) == 10002
+    assert kakaclo_ok(kakaclo.refund(a, str(second), {})) == 10003
+    listed = kakaclo.refunds_by(a, ids=f"{first},{second}")
+    assert [(r["refundNo"], r["id"], r["refundStatus"]) for r in listed] == [
+        ("10003", second, "pending_review"),
+        ("10002", first, "pending_review"),
+    ]
+    assert admin.advance(b, DAY)["settled"] == 2
+    settled = kakaclo.refunds_by(b, refundNo="10002,10003", ids=str(second))
+    assert [(r["refundNo"], r["refundStatus"]) for r in settled] == [
+        ("10003", "refund_successfully")
+    ]
+    assert kakaclo.order(a, str(second))["refundStatus"] == "refunded"
+    assert kakaclo.order(b, str(first))["refundStatus"] == "partial_refund"
 
 
 def test_shopline_refund_get_and_list(pair: Pair, sandbox: Sandbox) -> None:
