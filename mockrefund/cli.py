@@ -18,7 +18,8 @@ import os
 import shlex
 import socket
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,15 +54,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help may end with text built only when the help is shown (the
+    settings' table needs the settings model, which other commands need not load)."""
+
+    late_epilog: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return text if self.late_epilog is None else f"{text}\n{self.late_epilog()}"
+
+
+def _settings_help() -> str:
+    """Every setting, its environment variable and default, from the settings model."""
+    from mockrefund.config import Settings
+
+    lines = [
+        "settings (each also read from its environment variable; a flag above wins):",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "none" if default in (None, "") else json.dumps(default, default=str)
+        lines.append(f"  MOCKREFUND_{name.upper()}  (default {shown})")
+        lines += [f"      {line}" for line in textwrap.wrap(field.description or "", 76)]
+    return "\n".join(lines) + "\n"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mockrefund",
         description="Sandbox server for the refund APIs of Kakaclo, SHOPLINE and WooCommerce.",
     )
     parser.add_argument("--version", action="version", version=f"mockrefund {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    serve = commands.add_parser("serve", help="run the mock server")
+    serve = commands.add_parser(
+        "serve", help="run the mock server", formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    serve.late_epilog = _settings_help
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.add_argument(
@@ -100,8 +130,22 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create a sandbox; print its id, base URLs and credentials"
     )
     create.add_argument("--url", help=url_help)
-    create.add_argument("--fixtures", default="default", help="fixture set by name")
+    source = create.add_mutually_exclusive_group()
+    source.add_argument("--fixtures", default="default", help="fixture set by name")
+    source.add_argument(
+        "--fixtures-file",
+        type=Path,
+        metavar="PATH",
+        help="a JSON file in the fixture format, sent as the sandbox's own fixtures",
+    )
     create.add_argument("--seed", type=int, help="seed for settle delays")
+    create.add_argument(
+        "--clock-at", metavar="TIME", help="where the clock starts, e.g. 2025-01-01T00:00:00Z"
+    )
+    create.add_argument("--clock-scale", type=float, help="mock seconds per wall second")
+    create.add_argument(
+        "--frozen", action="store_true", help="start with the clock frozen (advance it by hand)"
+    )
     create.add_argument(
         "--format",
         choices=("text", "export", "json"),
@@ -109,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
         help="text (default), export (shell lines for eval) or json",
     )
     create.set_defaults(run=_create_sandbox)
+    listing = sandbox_commands.add_parser("list", help="list the sandboxes of a server")
+    listing.add_argument("--url", help=url_help)
+    listing.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    listing.set_defaults(run=_list_sandboxes)
     delete = sandbox_commands.add_parser("delete", help="delete a sandbox")
     delete.add_argument("--url", help=url_help)
     delete.add_argument("id", help="the sandbox's id")
@@ -282,9 +332,17 @@ def _create_sandbox(args: argparse.Namespace) -> int:
     from mockrefund.client import MockrefundError, Server
 
     url = _server_url(args)
+    fixtures: str | dict[str, Any] = args.fixtures
+    if args.fixtures_file is not None:
+        fixtures = _fixtures_file(args.fixtures_file)
+    clock = {"at": args.clock_at, "scale": args.clock_scale, "frozen": args.frozen or None}
     with Server(url) as server:
         try:
-            sandbox = server.create_sandbox(fixtures=args.fixtures, seed=args.seed)
+            sandbox = server.create_sandbox(
+                fixtures=fixtures,
+                seed=args.seed,
+                clock={name: value for name, value in clock.items() if value is not None},
+            )
         except MockrefundError as error:
             raise _admin_problem(url, error) from None
     if args.format == "json":
@@ -293,6 +351,45 @@ def _create_sandbox(args: argparse.Namespace) -> int:
         print(_export_lines(sandbox))
     else:
         print(_text(sandbox))
+    return 0
+
+
+def _fixtures_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageProblem(f"{path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UsageProblem(f"{path}: not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise UsageProblem(f"{path}: fixtures are a JSON object")
+    return data
+
+
+def _list_sandboxes(args: argparse.Namespace) -> int:
+    from mockrefund.client import MockrefundError, Server
+
+    url = _server_url(args)
+    with Server(url) as server:
+        try:
+            found = server.sandboxes()
+        except MockrefundError as error:
+            raise _admin_problem(url, error) from None
+    if args.format == "json":
+        print(json.dumps([sandbox.description for sandbox in found], indent=2))
+        return 0
+    rows = [["id", "fixtures", "created", "last used"]]
+    for sandbox in found:
+        description = sandbox.description
+        rows.append(
+            [sandbox.id, str(description["fixtures"]), str(description["created_at"]),
+             str(description["last_used_at"] or "-")]
+        )  # fmt: skip
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 

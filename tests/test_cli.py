@@ -50,3 +50,16 @@ def test_serve_refuses_bad_fixtures(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "g.json").write_text("[")
     assert main(["serve", "--fixtures", str(tmp_path), "--db", ":memory:"]) == 2
     assert "g.json: line 1 column 2: not valid JSON" in capsys.readouterr().err
+
+
+def test_serve_help_lists_every_setting_with_its_variable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mockrefund.config import Settings
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    shown = capsys.readouterr().out
+    for name in Settings.model_fields:
+        assert f"MOCKREFUND_{name.upper()}  (default" in shown, name
+    assert "MOCKREFUND_ADMIN_TOKEN  (default none)" in shown

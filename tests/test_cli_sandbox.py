@@ -183,3 +183,50 @@ def test_a_server_that_is_not_there_is_one_line(capsys: pytest.CaptureFixture[st
         assert err == (
             f"mockrefund: no mockrefund server answers at {url}; start one with `mockrefund serve`\n"
         )
+
+
+def test_create_with_a_clock_and_fixtures_of_its_own(
+    server: Server, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    fixtures = tmp_path / "own.json"
+    store = {"platform": "kakaclo", "handle": "own", "credentials": [{"key": "own-token"}]}
+    fixtures.write_text(json.dumps({"stores": [store]}))
+    code, out, err = run(
+        capsys, "sandbox", "create", "--url", server.url, "--fixtures-file", str(fixtures),
+        "--clock-at", "2030-01-01T00:00:00Z", "--frozen", "--format", "json",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    described = json.loads(out)
+    assert described["fixtures"] == "inline"
+    assert [c["key"] for c in described["credentials"]] == ["own-token"]
+    clock = httpx.get(f"{described['admin_url']}/clock").json()
+    assert (clock["now"], clock["frozen"]) == ("2030-01-01T00:00:00Z", True)
+    server.sandbox(described["id"]).delete()
+
+
+def test_create_says_what_is_wrong_with_a_fixtures_file(
+    server: Server, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    for path, words in ((broken, "not JSON"), (tmp_path / "missing.json", "No such file")):
+        code, out, err = run(
+            capsys, "sandbox", "create", "--url", server.url, "--fixtures-file", str(path)
+        )
+        assert (code, out) == (2, "")
+        assert err.count("\n") == 1
+        assert str(path) in err
+        assert words in err
+
+
+def test_list_shows_every_sandbox(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    made = server.create_sandbox()
+    code, out, err = run(capsys, "sandbox", "list", "--url", server.url)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "fixtures", "created", "last", "used"]
+    assert lines[1].split()[:2] == ["default", "default"]
+    assert any(line.split()[0] == made.id for line in lines[2:])
+    code, out, _ = run(capsys, "sandbox", "list", "--url", server.url, "--format", "json")
+    assert made.id in [sandbox["id"] for sandbox in json.loads(out)]
+    made.delete()
