@@ -1,8 +1,8 @@
 """Fault rules and the platforms' own rate limits, per sandbox (rows every server shares)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict
 
 from mockrefund.admin.deps import RuntimeDep, SandboxDep
@@ -39,7 +39,11 @@ def clear_faults(runtime: RuntimeDep, sandbox_id: SandboxDep) -> dict[str, bool]
 
 
 @router.delete("/faults/{fault_id}", summary="Remove one fault rule")
-def remove_fault(runtime: RuntimeDep, sandbox_id: SandboxDep, fault_id: int) -> dict[str, bool]:
+def remove_fault(
+    runtime: RuntimeDep,
+    sandbox_id: SandboxDep,
+    fault_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The rule's id.")],
+) -> dict[str, bool]:
     if not faults.remove(runtime.db, sandbox_id, fault_id):
         raise HTTPException(404, f"no fault rule {fault_id} in this sandbox")
     return {"removed": True}

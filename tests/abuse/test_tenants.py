@@ -274,6 +274,7 @@ def test_a_header_bomb_is_answered_and_journalled_in_bounded_size(platform: str)
         ("POST", "/__admin/sandboxes", {"seed": 2**63}),
         ("GET", f"/__admin/requests?status={2**63}", None),
         ("GET", f"/__admin/requests?limit={2**63}", None),
+        ("DELETE", f"/__admin/faults/{2**63}", None),
     ],
 )
 def test_integers_past_what_the_database_stores_are_refused(
