@@ -1,7 +1,7 @@
 """Generated fixture sets and the requests the benchmark sends against them.
 
 The default fixtures are kept as they are (credentials, seed orders, sequences), so every
-request path of the README still works; each platform's default store gets `orders` more
+request path of the docs still works; each platform's default store gets `orders` more
 orders, each already partly refunded, so queries find refunds and creates still succeed.
 The JSON is written directly, without the validation models: 100,000 orders take seconds.
 

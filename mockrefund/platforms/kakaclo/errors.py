@@ -2,7 +2,7 @@
 
 Kakaclo documents only success (`code` 10000). Errors keep the same envelope with another
 `code`, a readable `message` and `data: null`; the codes and HTTP statuses below are the
-mock's own, and the README lists them.
+mock's own, and docs/kakaclo.md lists them.
 """
 
 from dataclasses import dataclass

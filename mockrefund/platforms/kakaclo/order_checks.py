@@ -1,7 +1,7 @@
 """The rules a new Kakaclo order must meet, each refused with its own error code.
 
 Kakaclo documents the fields of the create-order body, not which are required or their
-formats: these rules are the mock's own (the README's fidelity notes list them).
+formats: these rules are the mock's own (the fidelity notes of docs/kakaclo.md list them).
 """
 
 import re

@@ -1,5 +1,5 @@
 """What SHOPLINE's official Go SDK decodes, as JSON Schemas (draft 2020-12), one per answer
-and API version; see README.md for where each one's facts come from.
+and API version; see docs/shopline.md for where each one's facts come from.
 
 `validate` lists every place where an answer breaks its schema. It runs on `jsonschema_rs`,
 the validator schemathesis brings along, with one keyword of this project: `x-go-type`,

@@ -1,6 +1,6 @@
 """Every SHOPLINE answer of the mock, in the API versions v20251201 and v20260301, checked
 against the types that SHOPLINE's official Go SDK decodes for that version (the schemas
-beside this file; README.md says where their facts come from).
+beside this file; docs/shopline.md says where their facts come from).
 
 Go's decoder fails a whole answer on one field of the wrong JSON type, so each violation
 below is a call that succeeded on the mock and fails in the SDK's caller. The refunds are
