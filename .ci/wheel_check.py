@@ -1,5 +1,6 @@
 """The installed wheel serves from outside the repository: its own default fixtures, the
-seed's Kakaclo refund answered, and its type information shipped.
+seed's Kakaclo refund answered, and its type information shipped (mypy, run by this
+script's Python, checks a typed program against the wheel installed in VENV).
 
     python .ci/wheel_check.py VENV    (VENV: an environment with only the wheel installed)
 """
@@ -20,6 +21,24 @@ package = subprocess.run(
 ).stdout.strip()
 assert (Path(package) / "py.typed").is_file(), "the wheel has no py.typed"
 assert not package.startswith(str(Path(__file__).resolve().parent.parent)), package
+
+TYPED_PROGRAM = """
+from mockrefund.client import Sandbox, Server
+
+
+def first_token(url: str) -> str:
+    with Server(url) as server:
+        sandbox: Sandbox = server.create_sandbox(clock={"frozen": True})
+        return sandbox.token("kakaclo")
+"""
+with tempfile.TemporaryDirectory() as folder:
+    (Path(folder) / "program.py").write_text(TYPED_PROGRAM)
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+         "--python-executable", str(venv / "bin/python"), "program.py"],
+        cwd=folder, capture_output=True, text=True,
+    )  # fmt: skip
+    assert typed.returncode == 0, f"mypy on a program using the wheel:\n{typed.stdout}"
 
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
