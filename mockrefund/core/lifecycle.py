@@ -195,8 +195,10 @@ def count_reads(session: Session, refund_ids: list[int], now: datetime) -> int:
     settled = [
         value_of(Refund, row) for row in conn.execute(_SETTLE_READ, {"ids": refund_ids, "now": now})
     ]
-    totals.settle(conn, settled)
     conn.execute(_COUNT_READ, {"ids": refund_ids})
+    # The totals last: every refund row this takes is taken before the orders' rows, as
+    # `settle_due` takes them, so no two writers wait for each other in opposite orders.
+    totals.settle(conn, settled)
     return len(settled)
 
 

@@ -279,16 +279,16 @@ def refund_count(session: Session, order_id: int) -> int:
     return int(session.connection().execute(_REFUND_COUNT, {"order_id": order_id}).scalar_one())
 
 
-def refund_of(session: Session, order: Order, refund_ref: str) -> RefundState | None:
+def refund_of(
+    session: Session, order: Order, refund_ref: str, lock: bool = False
+) -> RefundState | None:
     """The order's refund with this platform id, with its lines and transactions; None
     when the order has no such refund. Found by the sandbox's index of refund ids, so it
-    costs the same however many refunds the order has."""
+    costs the same however many refunds the order has. `lock`: its row, on PostgreSQL."""
+    query = _REFUND_BY_REF.with_for_update() if lock else _REFUND_BY_REF
     row = (
         session.connection()
-        .execute(
-            _REFUND_BY_REF,
-            {"sandbox_id": order.sandbox_id, "ref": refund_ref, "order_id": order.id},
-        )
+        .execute(query, {"sandbox_id": order.sandbox_id, "ref": refund_ref, "order_id": order.id})
         .first()
     )
     if row is None:

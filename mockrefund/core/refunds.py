@@ -570,8 +570,7 @@ def update(
     """Change a refund's reason or amount (WooCommerce's edit)."""
     with db.write() as session:
         assert store.id is not None
-        order = read_order(session, store.id, order_ref, lock=True)
-        before = _refund_of(session, store, order, refund_ref)
+        order, before = _locked(session, store, order_ref, refund_ref)
         edits: dict[str, object] = {"updated_at": now}
         if amount is not None:
             refundable = order.total - order.refunded_amount - order.refunding_amount
@@ -605,8 +604,7 @@ def delete(db: Database, store: Store, order_ref: str, refund_ref: str) -> None:
     """Remove a refund and what belongs to it; the order keeps its status word."""
     with db.write() as session:
         assert store.id is not None
-        order = read_order(session, store.id, order_ref, lock=True)
-        refund = _refund_of(session, store, order, refund_ref)
+        _, refund = _locked(session, store, order_ref, refund_ref)
         conn = session.connection()
         for statement in _DELETES:
             conn.execute(statement, {"refund_id": refund.refund.id})
@@ -614,12 +612,19 @@ def delete(db: Database, store: Store, order_ref: str, refund_ref: str) -> None:
         totals.write(conn, totals.Change().add(change, sign=-1))
 
 
-def _refund_of(session: Session, store: Store, order: Order, refund_ref: str) -> RefundState:
-    found = refund_of(session, order, refund_ref)
-    if found is not None:
-        return found
-    find(session, store, refund_ref)  # raises RefundNotFound when it exists nowhere
-    raise errors.RefundNotInOrder(refund_ref, order.ref)
+def _locked(
+    session: Session, store: Store, order_ref: str, refund_ref: str
+) -> tuple[Order, RefundState]:
+    """The refund of the order, then the order (with its totals as they are now), each
+    locked on PostgreSQL in the order settling takes them (the refund's row, then its
+    order's), so that an edit and a settlement never wait for each other both ways."""
+    assert store.id is not None
+    order = read_order(session, store.id, order_ref)
+    found = refund_of(session, order, refund_ref, lock=True)
+    if found is None:
+        find(session, store, refund_ref)  # raises RefundNotFound when it exists nowhere
+        raise errors.RefundNotInOrder(refund_ref, order.ref)
+    return read_order(session, store.id, order_ref, lock=True), found
 
 
 _REFUNDS = table_of(Refund)
