@@ -275,7 +275,24 @@ def refund_page(
     return _with_children(session, [value_of(Refund, row) for row in page])
 
 
-def refund_count(session: Session, order_id: int) -> int:
+def counted_refund_page(
+    session: Session, order_id: int, offset: int, limit: int
+) -> tuple[list[RefundState], int]:
+    """A page of the order's refunds, newest first, and how many the order has in all.
+
+    Counted by the statement that reads the page: on PostgreSQL each statement of a read
+    sees the data as it is when it starts, and a count of its own could include a refund
+    created after the page was read. A page past the end counts with a statement of its
+    own (there is no page it could disagree with)."""
+    query = _COUNTED_PAGE.offset(offset).limit(limit)
+    rows = session.connection().execute(query, {"order_id": order_id}).all()
+    if not rows:
+        return [], _refund_count(session, order_id) if offset else 0
+    refunds = [value_of(Refund, row) for row in rows]
+    return _with_children(session, refunds), int(rows[0].refunds_in_all)
+
+
+def _refund_count(session: Session, order_id: int) -> int:
     return int(session.connection().execute(_REFUND_COUNT, {"order_id": order_id}).scalar_one())
 
 
@@ -329,6 +346,11 @@ _REFUNDS = _TABLES[Refund]
 _REFUNDS_OF_ORDER = table_select(_REFUNDS).where(_REFUNDS.c.order_id == bindparam("order_id"))
 _OLDEST_FIRST = (_REFUNDS.c.id,)
 _NEWEST_FIRST = (_REFUNDS.c.created_at.desc(), _REFUNDS.c.id.desc())
+_COUNTED_PAGE = (
+    table_select(_REFUNDS, func.count().over().label("refunds_in_all"))
+    .where(_REFUNDS.c.order_id == bindparam("order_id"))
+    .order_by(*_NEWEST_FIRST)
+)
 _REFUND_COUNT = (
     table_select(func.count())
     .select_from(_REFUNDS)

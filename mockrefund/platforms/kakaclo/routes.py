@@ -20,11 +20,10 @@ from mockrefund.core.orders import (
     OrderState,
     RefundState,
     cached_state,
+    counted_refund_page,
     list_orders,
     load_states,
-    refund_count,
     refund_of,
-    refund_page,
 )
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
@@ -180,8 +179,7 @@ def _refunds_queried(
 
         def load_page() -> tuple[list[RefundState], int]:
             with db.read() as session:
-                page = refund_page(session, order_key, offset, limit, newest_first=True)
-                return page, refund_count(session, order_key)
+                return counted_refund_page(session, order_key, offset, limit)
 
         page, total = db.cache.get(("refund page", order_key, offset, limit), load_page)
         return state, page, total
