@@ -3,7 +3,9 @@
 A refund is written with its scheduled transition as data (`outcome`, `settles_at`).
 Settling is one conditional UPDATE — "pending and due → outcome" — so whoever runs it
 (the background sweep, a read, a clock advance) can never settle a refund twice, and
-several processes may run it at once.
+several processes may run it at once. The refunds it settled come back from that same
+statement (RETURNING), and their move from pending to the outcome is added to the
+running totals in the same transaction (`core.totals.settle`): only what settles is read.
 
 How an outcome is forced, strongest first:
 1. magic words in the refund's free text (Kakaclo `remark`, SHOPLINE `note`,
@@ -23,10 +25,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sql_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from mockrefund.core import totals
 from mockrefund.core.models import ForcedOutcome, Order, Refund, RefundStatus
-from mockrefund.core.values import table_of
+from mockrefund.core.values import table_of, value_of
 from mockrefund.db import Database
 
 MAGIC = re.compile(r"mockrefund:(fail|succeed|instant|delay=(\d{1,9}))", re.IGNORECASE)
@@ -112,8 +115,13 @@ def plan(
 
 def settle_due(session: Session, sandbox_id: str, now: datetime) -> int:
     """Apply every transition of the sandbox that is due at `now`; returns how many."""
-    result = session.connection().execute(_SETTLE, {"in_sandbox": sandbox_id, "now": now})
-    return int(result.rowcount or 0)
+    conn = session.connection()
+    settled = [
+        value_of(Refund, row)
+        for row in conn.execute(_SETTLE, {"in_sandbox": sandbox_id, "now": now})
+    ]
+    totals.settle(conn, settled)
+    return len(settled)
 
 
 # Core statements, built once: they run in every request, every write and after every
@@ -135,7 +143,25 @@ _SETTLE = (
         settled_at=_REFUNDS.c.settles_at,
         updated_at=_REFUNDS.c.settles_at,
     )
+    .returning(*_REFUNDS.c)
 )
+# A status read of refunds that settle "after N reads" (see `count_reads`).
+_WAITING_FOR_READS = (
+    _REFUNDS.c.id.in_(bindparam("ids", expanding=True)),
+    _REFUNDS.c.status == RefundStatus.PENDING,
+    _REFUNDS.c.settle_after_reads.is_not(None),
+)
+_SETTLE_READ = (
+    update(_REFUNDS)
+    .where(*_WAITING_FOR_READS, _REFUNDS.c.reads >= _REFUNDS.c.settle_after_reads)
+    .values(
+        status=_REFUNDS.c.outcome,
+        settled_at=bindparam("now", type_=_REFUNDS.c.settled_at.type),
+        updated_at=bindparam("now", type_=_REFUNDS.c.updated_at.type),
+    )
+    .returning(*_REFUNDS.c)
+)
+_COUNT_READ = update(_REFUNDS).where(*_WAITING_FOR_READS).values(reads=_REFUNDS.c.reads + 1)
 
 
 def next_due(session: Session, sandbox_id: str) -> datetime | None:
@@ -165,24 +191,15 @@ def count_reads(session: Session, refund_ids: list[int], now: datetime) -> int:
     """
     if not refund_ids:
         return 0
-    waiting = (
-        col(Refund.id).in_(refund_ids),
-        col(Refund.status) == RefundStatus.PENDING,
-        col(Refund.settle_after_reads).is_not(None),
-    )
-    result = session.execute(
-        update(Refund)
-        .where(*waiting, col(Refund.reads) >= col(Refund.settle_after_reads))
-        .values(status=col(Refund.outcome), settled_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(Refund)
-        .where(*waiting)
-        .values(reads=col(Refund.reads) + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    conn = session.connection()
+    settled = [
+        value_of(Refund, row) for row in conn.execute(_SETTLE_READ, {"ids": refund_ids, "now": now})
+    ]
+    conn.execute(_COUNT_READ, {"ids": refund_ids})
+    # The totals last: every refund row this takes is taken before the orders' rows, as
+    # `settle_due` takes them, so no two writers wait for each other in opposite orders.
+    totals.settle(conn, settled)
+    return len(settled)
 
 
 def note_status_reads(db: Database, refunds: Iterable[Refund], now: datetime) -> bool:

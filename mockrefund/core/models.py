@@ -4,8 +4,10 @@ Every row belongs to a sandbox, and every query names it, so one server and one 
 serve many isolated worlds; the default sandbox is simply the first of them.
 
 Platform ids (`ref` columns) are strings as the platform shows them; the integer `id`
-columns are internal. Aggregates such as "refunded so far" are not stored: they are
-derived from the refunds, so they can never drift from them.
+columns are internal. What an order's refunds add up to ("refunded so far", per order,
+line item and payment) is kept on those rows as running totals, changed in the same
+transaction as the refunds (see `core.totals`): the rules and most answers read them
+instead of every earlier refund.
 """
 
 from datetime import datetime
@@ -22,6 +24,14 @@ from mockrefund.core.money import ZERO
 
 def _money(default: Decimal | None = ZERO) -> Any:
     return Field(default=default, sa_type=MoneyType)
+
+
+def _total(money: bool = False) -> Any:
+    """A running total (core.totals): zero until a refund adds to it, in rows written by
+    any code, the ORM's or not."""
+    if money:
+        return Field(default=ZERO, sa_type=MoneyType, sa_column_kwargs={"server_default": "0"})
+    return Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 def _time(nullable: bool = False) -> Any:
@@ -146,6 +156,12 @@ class Order(SQLModel, table=True):
     refund_outcome: str | None = None
     refund_settle_seconds: int | None = None
     attributes: dict[str, Any] = _json()
+    # Running totals of the order's refunds (core.totals): money of succeeded refunds,
+    # money of pending ones, shipping of both, and how many are pending.
+    refunded_amount: Decimal = _total(money=True)
+    refunding_amount: Decimal = _total(money=True)
+    refunded_shipping: Decimal = _total(money=True)
+    pending_refunds: int = _total()
 
 
 class LineItem(SQLModel, table=True):
@@ -167,6 +183,14 @@ class LineItem(SQLModel, table=True):
     discount: Decimal = _money()
     location_id: str | None = None
     attributes: dict[str, Any] = _json()
+    # Running totals of the refund lines of this item (core.totals): units and money
+    # (without tax) of succeeded refunds and of pending ones, and the units of both that
+    # were declared as coming back after shipping (SHOPLINE's `Returned`).
+    refunded_quantity: int = _total()
+    refunding_quantity: int = _total()
+    refunded_amount: Decimal = _total(money=True)
+    refunding_amount: Decimal = _total(money=True)
+    returned_quantity: int = _total()
 
 
 class Payment(SQLModel, table=True):
@@ -184,6 +208,9 @@ class Payment(SQLModel, table=True):
     currency: str = "USD"
     behaviour: str = GatewayBehaviour.REFUND
     created_at: datetime = _time()
+    # Running total (core.totals): money sent back through this payment by pending and
+    # succeeded refunds.
+    refunded_amount: Decimal = _total(money=True)
 
 
 class Refund(SQLModel, table=True):

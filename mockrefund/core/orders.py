@@ -1,11 +1,16 @@
-"""Orders as the rules and the renderers see them: rows plus what their refunds add up to.
+"""Orders as the rules and the renderers see them: rows with their running totals, and
+their refunds when an answer lists them.
 
-`load_states` reads any number of orders with a fixed number of queries (orders, items,
-payments, refunds, refund lines, refund transactions), never one query per order.
+An order's line items and payments carry what its refunds add up to (`core.totals`), so
+`load_state` reads three rows' worth (the order, its items, its payments) however many
+refunds the order has. The refunds themselves are read only for answers that show them:
+all of an order's (`with_refunds`), a page of them (`refund_page`), or one (`refund_of`).
+`load_states` reads any number of orders with a fixed number of queries, never one query
+per order.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func
 from sqlalchemy import select as table_select
 from sqlmodel import Session, SQLModel, col, select
 
+from mockrefund.core import totals
 from mockrefund.core.errors import OrderNotFound
 from mockrefund.core.models import (
     LineItem,
@@ -45,15 +51,40 @@ class RefundState:
         return self.refund.status != RefundStatus.FAILED
 
 
-@dataclass
+@dataclass(frozen=True)
 class LineState:
+    """A line item and what its refunds add up to (its running totals)."""
+
     item: LineItem
-    refunded: int = 0  # settled successfully
-    refunding: int = 0  # still pending
-    refunded_amount: Decimal = ZERO
-    refunding_amount: Decimal = ZERO
-    # Units of pending and succeeded refunds declared as coming back after shipping.
-    returned: int = 0
+
+    @property
+    def refunded(self) -> int:
+        """Units of succeeded refunds."""
+        return self.item.refunded_quantity
+
+    @property
+    def refunding(self) -> int:
+        """Units of pending refunds."""
+        return self.item.refunding_quantity
+
+    @property
+    def refunded_amount(self) -> Decimal:
+        return self.item.refunded_amount
+
+    @property
+    def refunding_amount(self) -> Decimal:
+        return self.item.refunding_amount
+
+    @property
+    def returned(self) -> int:
+        """Units of pending and succeeded refunds declared as coming back after shipping."""
+        return self.item.returned_quantity
+
+    @property
+    def refunded_unshipped(self) -> int:
+        """Units of pending and succeeded refunds not declared as returned: they are taken
+        from the units not yet shipped."""
+        return self.refunded + self.refunding - self.returned
 
     @property
     def refundable(self) -> int:
@@ -64,10 +95,14 @@ class LineState:
         return self.item.quantity - self.item.shipped_quantity
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaymentState:
     payment: Payment
-    refunded: Decimal = ZERO  # pending and succeeded together
+
+    @property
+    def refunded(self) -> Decimal:
+        """Money of pending and succeeded refunds sent back through this payment."""
+        return self.payment.refunded_amount
 
     @property
     def refundable(self) -> Decimal:
@@ -79,15 +114,24 @@ class OrderState:
     order: Order
     lines: list[LineState] = field(default_factory=list)
     payments: list[PaymentState] = field(default_factory=list)
-    refunds: list[RefundState] = field(default_factory=list)
+    # The order's refunds, oldest first, when they were read (`with_refunds`); None when
+    # not: the rules and most answers need only the totals.
+    loaded_refunds: list[RefundState] | None = None
+
+    @property
+    def refunds(self) -> list[RefundState]:
+        """Every refund of the order; only for states read `with_refunds`."""
+        if self.loaded_refunds is None:
+            raise LookupError(f"the refunds of order {self.order.ref} were not read")
+        return self.loaded_refunds
 
     @property
     def refunded_amount(self) -> Decimal:
-        return _sum(r.refund.amount for r in self.refunds if r.status == RefundStatus.SUCCEEDED)
+        return self.order.refunded_amount
 
     @property
     def refunding_amount(self) -> Decimal:
-        return _sum(r.refund.amount for r in self.refunds if r.status == RefundStatus.PENDING)
+        return self.order.refunding_amount
 
     @property
     def refundable_amount(self) -> Decimal:
@@ -95,7 +139,8 @@ class OrderState:
 
     @property
     def refunded_shipping(self) -> Decimal:
-        return _sum(r.refund.shipping_amount for r in self.refunds if r.counts)
+        """Shipping of pending and succeeded refunds."""
+        return self.order.refunded_shipping
 
     @property
     def refundable_shipping(self) -> Decimal:
@@ -119,7 +164,7 @@ class OrderState:
 
     @property
     def has_pending_refund(self) -> bool:
-        return any(r.status == RefundStatus.PENDING for r in self.refunds)
+        return self.order.pending_refunds > 0
 
     @property
     def fully_refunded(self) -> bool:
@@ -131,10 +176,6 @@ class OrderState:
             if line.item.id == line_item_id:
                 return line
         raise KeyError(line_item_id)
-
-
-def _sum(values: Iterable[Decimal]) -> Decimal:
-    return sum(values, ZERO)
 
 
 def find_order(session: Session, store_id: int, order_ref: str, lock: bool = False) -> Order:
@@ -160,8 +201,9 @@ def read_order(session: Session, store_id: int, order_ref: str, lock: bool = Fal
 def load_state(
     session: Session, store_id: int, order_ref: str, lock: bool = False, attached: bool = False
 ) -> OrderState:
-    """The order and everything refunded of it. `attached`: as ORM rows the session
-    tracks, for code that changes or deletes them; otherwise plain values (faster)."""
+    """The order with its items and payments (and their totals), not its refunds.
+    `attached`: as ORM rows the session tracks, for code that changes them; otherwise
+    plain values (faster)."""
     if attached:
         return load_states(session, [find_order(session, store_id, order_ref, lock)], True)[0]
     return load_states(session, [read_order(session, store_id, order_ref, lock)])[0]
@@ -178,23 +220,27 @@ def cached_state(db: Database, store_id: int, order_ref: str) -> OrderState:
     return db.cache.get(("order", store_id, order_ref), load)
 
 
-def with_refund(state: OrderState, refund: RefundState, order: Order) -> OrderState:
-    """The order as it is once `refund` is written (and the order row is now `order`),
+def with_change(state: OrderState, change: totals.Change, order: Order) -> OrderState:
+    """The order as `change` leaves it (its row now `order`, before the change's totals),
     computed rather than read again. `state` is left as it was: it may be shared."""
-    after = OrderState(
-        order,
-        [LineState(line.item) for line in state.lines],
-        [PaymentState(payment.payment) for payment in state.payments],
-        [*state.refunds, refund],
+    assert order.id is not None
+    return OrderState(
+        totals.applied(order, change.orders.get(order.id)),
+        [
+            LineState(totals.applied(line.item, change.lines.get(line.item.id or 0)))
+            for line in state.lines
+        ],
+        [
+            PaymentState(totals.applied(p.payment, change.payments.get(p.payment.id or 0)))
+            for p in state.payments
+        ],
     )
-    _aggregate(after)
-    return after
 
 
 def load_states(
-    session: Session, orders: Sequence[Order], attached: bool = False
+    session: Session, orders: Sequence[Order], attached: bool = False, refunds: bool = False
 ) -> list[OrderState]:
-    """Attach items, payments and refunds (with their aggregates) to the given orders."""
+    """Attach items and payments (and every refund, if `refunds`) to the given orders."""
     states = {order.id: OrderState(order) for order in orders}
     if not states:
         return []
@@ -205,23 +251,78 @@ def load_states(
         states[item.order_id].lines.append(LineState(item))
     for payment in rows(session, Payment, "order_id", ids):
         states[payment.order_id].payments.append(PaymentState(payment))
-
-    refunds: dict[int, RefundState] = {}
-    for refund in rows(session, Refund, "order_id", ids):
-        assert refund.id is not None
-        refunds[refund.id] = RefundState(refund)
-        states[refund.order_id].refunds.append(refunds[refund.id])
-
     if refunds:
-        refund_ids = list(refunds)
-        for line in rows(session, RefundLine, "refund_id", refund_ids):
-            refunds[line.refund_id].lines.append(line)
-        for tx in rows(session, RefundTransaction, "refund_id", refund_ids):
-            refunds[tx.refund_id].transactions.append(tx)
-
-    for state in states.values():
-        _aggregate(state)
+        for state in states.values():
+            state.loaded_refunds = []
+        for refund in _with_children(session, _plain_rows(session, Refund, "order_id", ids)):
+            states[refund.refund.order_id].refunds.append(refund)
     return [states[order.id] for order in orders]
+
+
+def with_refunds(session: Session, state: OrderState) -> OrderState:
+    """The state with every refund of its order, oldest first (for answers listing them)."""
+    assert state.order.id is not None
+    refunds = _with_children(session, _plain_rows(session, Refund, "order_id", [state.order.id]))
+    return replace(state, loaded_refunds=refunds)
+
+
+def refund_page(
+    session: Session, order_id: int, offset: int, limit: int | None, newest_first: bool = False
+) -> list[RefundState]:
+    """A page of the order's refunds: oldest first by id, or newest first by creation."""
+    refunds = _REFUNDS_OF_ORDER.order_by(*(_NEWEST_FIRST if newest_first else _OLDEST_FIRST))
+    page = session.connection().execute(refunds.offset(offset).limit(limit), {"order_id": order_id})
+    return _with_children(session, [value_of(Refund, row) for row in page])
+
+
+def counted_refund_page(
+    session: Session, order_id: int, offset: int, limit: int
+) -> tuple[list[RefundState], int]:
+    """A page of the order's refunds, newest first, and how many the order has in all.
+
+    Counted by the statement that reads the page: on PostgreSQL each statement of a read
+    sees the data as it is when it starts, and a count of its own could include a refund
+    created after the page was read. A page past the end counts with a statement of its
+    own (there is no page it could disagree with)."""
+    query = _COUNTED_PAGE.offset(offset).limit(limit)
+    rows = session.connection().execute(query, {"order_id": order_id}).all()
+    if not rows:
+        return [], _refund_count(session, order_id) if offset else 0
+    refunds = [value_of(Refund, row) for row in rows]
+    return _with_children(session, refunds), int(rows[0].refunds_in_all)
+
+
+def _refund_count(session: Session, order_id: int) -> int:
+    return int(session.connection().execute(_REFUND_COUNT, {"order_id": order_id}).scalar_one())
+
+
+def refund_of(
+    session: Session, order: Order, refund_ref: str, lock: bool = False
+) -> RefundState | None:
+    """The order's refund with this platform id, with its lines and transactions; None
+    when the order has no such refund. Found by the sandbox's index of refund ids, so it
+    costs the same however many refunds the order has. `lock`: its row, on PostgreSQL."""
+    query = _REFUND_BY_REF.with_for_update() if lock else _REFUND_BY_REF
+    row = (
+        session.connection()
+        .execute(query, {"sandbox_id": order.sandbox_id, "ref": refund_ref, "order_id": order.id})
+        .first()
+    )
+    if row is None:
+        return None
+    return _with_children(session, [value_of(Refund, row)])[0]
+
+
+def _with_children(session: Session, refunds: list[Refund]) -> list[RefundState]:
+    """The refunds with their lines and transactions (two queries for all of them)."""
+    states = {refund.id: RefundState(refund) for refund in refunds}
+    if states:
+        ids = list(states)
+        for line in _plain_rows(session, RefundLine, "refund_id", ids):
+            states[line.refund_id].lines.append(line)
+        for tx in _plain_rows(session, RefundTransaction, "refund_id", ids):
+            states[tx.refund_id].transactions.append(tx)
+    return list(states.values())
 
 
 # Reads that only look at rows skip the ORM (see `core.values`).
@@ -241,6 +342,25 @@ _CHILDREN: dict[tuple[type[SQLModel], str], Select[Any]] = {
     for parent in ("order_id", "refund_id")
     if parent in table.c
 }
+_REFUNDS = _TABLES[Refund]
+_REFUNDS_OF_ORDER = table_select(_REFUNDS).where(_REFUNDS.c.order_id == bindparam("order_id"))
+_OLDEST_FIRST = (_REFUNDS.c.id,)
+_NEWEST_FIRST = (_REFUNDS.c.created_at.desc(), _REFUNDS.c.id.desc())
+_COUNTED_PAGE = (
+    table_select(_REFUNDS, func.count().over().label("refunds_in_all"))
+    .where(_REFUNDS.c.order_id == bindparam("order_id"))
+    .order_by(*_NEWEST_FIRST)
+)
+_REFUND_COUNT = (
+    table_select(func.count())
+    .select_from(_REFUNDS)
+    .where(_REFUNDS.c.order_id == bindparam("order_id"))
+)
+_REFUND_BY_REF = table_select(_REFUNDS).where(
+    _REFUNDS.c.sandbox_id == bindparam("sandbox_id"),
+    _REFUNDS.c.ref == bindparam("ref"),
+    _REFUNDS.c.order_id == bindparam("order_id"),
+)
 
 
 def _plain_rows(session: Session, model: type[M], parent: str, ids: list[Any]) -> list[M]:
@@ -254,30 +374,6 @@ def _attached_rows(session: Session, model: type[M], parent: str, ids: list[Any]
     return list(session.exec(query))
 
 
-def _aggregate(state: OrderState) -> None:
-    lines = {line.item.id: line for line in state.lines}
-    payments = {p.payment.id: p for p in state.payments}
-    for refund in state.refunds:
-        if not refund.counts:
-            continue
-        pending = refund.status == RefundStatus.PENDING
-        for refund_line in refund.lines:
-            line = lines.get(refund_line.line_item_id)
-            if line is None:
-                continue
-            if refund_line.kind == "returned":
-                line.returned += refund_line.quantity
-            if pending:
-                line.refunding += refund_line.quantity
-                line.refunding_amount += refund_line.amount
-            else:
-                line.refunded += refund_line.quantity
-                line.refunded_amount += refund_line.amount
-        for tx in refund.transactions:
-            if tx.payment_id in payments:
-                payments[tx.payment_id].refunded += tx.amount
-
-
 @dataclass(frozen=True)
 class OrderQuery:
     refs: Sequence[str] | None = None
@@ -289,6 +385,8 @@ class OrderQuery:
     limit: int = 50
     # Further conditions a platform translates from its own query words.
     where: tuple[ColumnElement[bool], ...] = ()
+    # Whether the orders' answers show their refunds (read for the page's orders only).
+    with_refunds: bool = False
 
 
 def list_orders(session: Session, store_id: int, query: OrderQuery) -> tuple[list[OrderState], int]:
@@ -312,4 +410,5 @@ def list_orders(session: Session, store_id: int, query: OrderQuery) -> tuple[lis
         .offset(query.offset)
         .limit(query.limit)
     )
-    return load_states(session, [value_of(Order, row) for row in page]), int(total)
+    orders = [value_of(Order, row) for row in page]
+    return load_states(session, orders, refunds=query.with_refunds), int(total)

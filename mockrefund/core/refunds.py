@@ -4,6 +4,11 @@ Each command is one write transaction: due settlements are applied, the order is
 every rule is checked, and only then is anything written. A rule that fails raises a
 `DomainError` and the transaction rolls back, so a refused request changes nothing.
 
+The rules check the running totals of the order, its items and its payments
+(`core.totals`), never the list of earlier refunds, and a command changes the totals in
+its own transaction: creating, changing or deleting a refund reads and writes the same
+rows however many refunds the order already has.
+
 Platforms differ in a few rules (Kakaclo refuses shipped orders, WooCommerce settles at
 once and marks a fully refunded order `refunded`); they say so with a `RefundPolicy`.
 """
@@ -15,10 +20,11 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from sqlalchemy import bindparam, insert
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, select
 
-from mockrefund.core import errors, ids, lifecycle, outcomes
+from mockrefund.core import errors, ids, lifecycle, outcomes, totals
 from mockrefund.core.models import (
     ForcedOutcome,
     GatewayBehaviour,
@@ -31,7 +37,15 @@ from mockrefund.core.models import (
     Store,
 )
 from mockrefund.core.money import FOUR_PLACES, ZERO
-from mockrefund.core.orders import LineState, OrderState, RefundState, load_state, with_refund
+from mockrefund.core.orders import (
+    LineState,
+    OrderState,
+    RefundState,
+    load_state,
+    read_order,
+    refund_of,
+    with_change,
+)
 from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
@@ -316,7 +330,7 @@ def _check_shipping_state(line: LineState, state: ShippingState, requested: int)
     returned the shipped ones, counting the earlier refunds of the line too."""
     item = line.item
     earlier_returned = line.returned
-    earlier_unshipped = line.refunded + line.refunding - earlier_returned
+    earlier_unshipped = line.refunded_unshipped
     if state == "unshipped" and earlier_unshipped + requested > line.unshipped:
         raise errors.ItemShippingStateMismatch(
             item.ref,
@@ -502,22 +516,20 @@ def _write(
         tx_row.id = _insert(session, tx_row)
         result.transactions.append(tx_row)
 
-    changes: dict[str, object] = {"updated_at": now}
-    if (
-        policy.status_when_fully_refunded
+    fully_refunded = (
+        policy.status_when_fully_refunded is not None
         and order.total > ZERO
         and amount >= state.refundable_amount
-    ):
-        changes["status"] = policy.status_when_fully_refunded
-    # The state was read as plain values (not tracked by the session): update by id.
-    session.connection().execute(_ORDER_UPDATE.values(**changes), {"order_id": order.id})
-    return Created(result, with_refund(state, result, order.model_copy(update=changes)))
+    )
+    word = policy.status_when_fully_refunded if fully_refunded else None
+    change = totals.contribution(refund, result.lines, result.transactions)
+    totals.write(session.connection(), change, touched_at=now, status=word)
+    order_after = order.model_copy(update={"updated_at": now, "status": word or order.status})
+    return Created(result, with_change(state, change, order_after))
 
 
 # Refunds are written with Core statements: the rows are new and nothing reads them back
 # through this session, so the ORM's unit of work would only add its bookkeeping.
-_ORDERS = table_of(Order)
-_ORDER_UPDATE = update_rows(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
 _INSERTS = {
     model: insert(table_of(model)).returning(table_of(model).c.id)
     for model in (Refund, RefundLine, RefundTransaction)
@@ -558,40 +570,75 @@ def update(
     """Change a refund's reason or amount (WooCommerce's edit)."""
     with db.write() as session:
         assert store.id is not None
-        state = load_state(session, store.id, order_ref, lock=True, attached=True)
-        refund = _refund_of(state, refund_ref, session, store)
+        order, before = _locked(session, store, order_ref, refund_ref)
+        edits: dict[str, object] = {"updated_at": now}
         if amount is not None:
-            others = state.refundable_amount + (refund.refund.amount if refund.counts else ZERO)
+            refundable = order.total - order.refunded_amount - order.refunding_amount
+            others = refundable + (before.refund.amount if before.counts else ZERO)
             if amount < ZERO:
                 raise errors.InvalidAmount("the refund amount must not be negative")
             if amount > others:
                 raise errors.AmountExceedsRefundable(amount, others)
-            refund.refund.amount = amount
+            edits["amount"] = amount
         if reason is not None:
-            refund.refund.reason = reason
-        refund.refund.updated_at = now
-        session.add(refund.refund)
-        session.flush()
-        return refund
+            edits["reason"] = reason
+        # A plain value (not tracked by the session): copied with the edits, written by id.
+        changed = before.refund.model_copy(update=edits)
+        conn = session.connection()
+        conn.execute(
+            _REFUND_UPDATE,
+            {
+                "refund_id": changed.id,
+                "amount": changed.amount,
+                "reason": changed.reason,
+                "updated_at": now,
+            },
+        )
+        # Only the money differs: the lines and transactions add the same before and after.
+        change = totals.contribution(changed, (), ())
+        totals.write(conn, change.add(totals.contribution(before.refund, (), ()), sign=-1))
+        return RefundState(changed, before.lines, before.transactions)
 
 
 def delete(db: Database, store: Store, order_ref: str, refund_ref: str) -> None:
     """Remove a refund and what belongs to it; the order keeps its status word."""
     with db.write() as session:
         assert store.id is not None
-        state = load_state(session, store.id, order_ref, lock=True, attached=True)
-        refund = _refund_of(state, refund_ref, session, store)
-        for line in refund.lines:
-            session.delete(line)
-        for tx in refund.transactions:
-            session.delete(tx)
-        session.flush()
-        session.delete(refund.refund)
+        _, refund = _locked(session, store, order_ref, refund_ref)
+        conn = session.connection()
+        for statement in _DELETES:
+            conn.execute(statement, {"refund_id": refund.refund.id})
+        change = totals.contribution(refund.refund, refund.lines, refund.transactions)
+        totals.write(conn, totals.Change().add(change, sign=-1))
 
 
-def _refund_of(state: OrderState, refund_ref: str, session: Session, store: Store) -> RefundState:
-    for refund in state.refunds:
-        if refund.refund.ref == refund_ref:
-            return refund
-    find(session, store, refund_ref)  # raises RefundNotFound when it exists nowhere
-    raise errors.RefundNotInOrder(refund_ref, state.order.ref)
+def _locked(
+    session: Session, store: Store, order_ref: str, refund_ref: str
+) -> tuple[Order, RefundState]:
+    """The refund of the order, then the order (with its totals as they are now), each
+    locked on PostgreSQL in the order settling takes them (the refund's row, then its
+    order's), so that an edit and a settlement never wait for each other both ways."""
+    assert store.id is not None
+    order = read_order(session, store.id, order_ref)
+    found = refund_of(session, order, refund_ref, lock=True)
+    if found is None:
+        find(session, store, refund_ref)  # raises RefundNotFound when it exists nowhere
+        raise errors.RefundNotInOrder(refund_ref, order.ref)
+    return read_order(session, store.id, order_ref, lock=True), found
+
+
+_REFUNDS = table_of(Refund)
+_REFUND_UPDATE = (
+    update_rows(_REFUNDS)
+    .where(_REFUNDS.c.id == bindparam("refund_id"))
+    .values(
+        amount=bindparam("amount", type_=_REFUNDS.c.amount.type),
+        reason=bindparam("reason"),
+        updated_at=bindparam("updated_at", type_=_REFUNDS.c.updated_at.type),
+    )
+)
+# Children first: their foreign keys name the refund.
+_DELETES = [
+    delete_rows(table_of(model)).where(table_of(model).c.refund_id == bindparam("refund_id"))
+    for model in (RefundLine, RefundTransaction)
+] + [delete_rows(_REFUNDS).where(_REFUNDS.c.id == bindparam("refund_id"))]

@@ -10,7 +10,7 @@ from sqlmodel import select
 from mockrefund.config import Settings
 from mockrefund.core import sandboxes
 from mockrefund.core.models import Store
-from mockrefund.core.orders import OrderState, load_state
+from mockrefund.core.orders import OrderState, load_state, with_refunds
 from mockrefund.core.refunds import IdScheme, RefundPolicy, RefundRequest, create
 from mockrefund.fixtures.load import parse_fixture_data
 from mockrefund.runtime import Runtime
@@ -74,7 +74,7 @@ class World:
         sandboxes.prepare(self.db, sandboxes.DEFAULT_SANDBOX)
         assert self.store.id is not None
         with self.db.read() as session:
-            return load_state(session, self.store.id, order_ref)
+            return with_refunds(session, load_state(session, self.store.id, order_ref))
 
     def advance(self, seconds: float) -> int:
         _, _, settled = sandboxes.change_clock(

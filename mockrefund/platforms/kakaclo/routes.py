@@ -19,9 +19,12 @@ from mockrefund.core.models import Store
 from mockrefund.core.orders import (
     OrderQuery,
     OrderState,
+    RefundState,
     cached_state,
+    counted_refund_page,
     list_orders,
     load_states,
+    refund_of,
 )
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.kakaclo import render
@@ -90,42 +93,58 @@ async def create_refund(order_id: str, request: Request) -> Response:
 
 
 async def query_refund(order_id: str, request: Request) -> Response:
-    """The refunds of an order; a refund number is accepted in the order's place too."""
+    """The refunds of an order, newest first, a page at a time; a refund number is
+    accepted in the order's place too."""
     scope = open_scope(request)
     store = authenticate(request, scope)
     page_number, page_size = paging(request)
-    state, only = _refunds_queried(scope, store, order_id)
-    # A status read: refunds forced to settle "after N reads" count it.
-    shown = [r for r in state.refunds if only is None or r.refund.id == only]
+    offset = (page_number - 1) * page_size
+    state, shown, total = _refunds_queried(scope, store, order_id, offset, page_size)
+    # A status read of the refunds shown: those forced to settle "after N reads" count it.
     if lifecycle.note_status_reads(scope.runtime.db, [r.refund for r in shown], scope.now):
-        state, only = _refunds_queried(scope, store, order_id)
-        shown = [r for r in state.refunds if only is None or r.refund.id == only]
-    entries = [render.refund_entry(r, state.order.ref) for r in reversed(shown)]
-    start = (page_number - 1) * page_size
+        state, shown, total = _refunds_queried(scope, store, order_id, offset, page_size)
     return ok(
         {
-            "total": len(entries),
+            "total": total,
             "pageNumber": page_number,
             "pageSize": page_size,
-            "list": entries[start : start + page_size],
+            "list": [render.refund_entry(r, state.order.ref) for r in shown],
         },
         message="success",
     )
 
 
-def _refunds_queried(scope: Scope, store: Store, order_id: str) -> tuple[OrderState, int | None]:
-    """The order named, or the order of the refund named (and that refund's id)."""
+def _refunds_queried(
+    scope: Scope, store: Store, order_id: str, offset: int, limit: int
+) -> tuple[OrderState, list[RefundState], int]:
+    """The order named and a page of its refunds (newest first), with how many it has in
+    all; or, for a refund number, that refund's order and that refund alone."""
     assert store.id is not None
+    db = scope.runtime.db
     try:
-        return cached_state(scope.runtime.db, store.id, order_id), None
+        state = cached_state(db, store.id, order_id)
     except OrderNotFound:
         pass
-    with scope.runtime.db.read() as session:
+    else:
+        order = state.order
+        assert order.id is not None
+        order_key = order.id
+
+        def load_page() -> tuple[list[RefundState], int]:
+            with db.read() as session:
+                return counted_refund_page(session, order_key, offset, limit)
+
+        page, total = db.cache.get(("refund page", order_key, offset, limit), load_page)
+        return state, page, total
+    with db.read() as session:
         try:
-            refund, order = refunds.find(session, store, order_id)
+            refund, found = refunds.find(session, store, order_id)
         except RefundNotFound:
             raise fail(REFUND_NOT_FOUND, f"no order or refund {order_id}") from None
-        return load_states(session, [order])[0], refund.id
+        one = refund_of(session, found, refund.ref)
+        assert one is not None
+        shown = [one][offset : offset + limit]
+        return load_states(session, [found])[0], shown, 1
 
 
 async def list_orders_route(request: Request) -> Response:
@@ -142,6 +161,7 @@ async def list_orders_route(request: Request) -> Response:
         updated_to=_time_param(request, "updateEndTime"),
         offset=(page_number - 1) * page_size,
         limit=page_size + 1,  # one more tells whether there is a next page
+        with_refunds=True,  # their dates: `refundDate`, `modifyDate`
     )
     assert store.id is not None
     with scope.runtime.db.read() as session:

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, false, func, not_,
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 
-from mockrefund.core.models import LineItem, Order, Refund, RefundStatus
+from mockrefund.core.models import LineItem, Order
 from mockrefund.core.orders import OrderState
 from mockrefund.core.values import table_of
 from mockrefund.platforms.shopline import render
@@ -118,7 +118,7 @@ class OrderFilter:
 
 # `render.financial_status` and `render.fulfillment_status` in SQL. Money is compared in
 # the stored integer units (core.money), on both sides.
-_ORDERS, _REFUNDS, _ITEMS = table_of(Order), table_of(Refund), table_of(LineItem)
+_ORDERS, _ITEMS = table_of(Order), table_of(LineItem)
 
 
 def _units(column: Any) -> Any:
@@ -126,12 +126,9 @@ def _units(column: Any) -> Any:
 
 
 def _financial_status(word: str) -> ColumnElement[bool]:
-    # Refunded or being refunded: a failed refund gives its money back.
-    counted = (
-        sql_select(func.coalesce(func.sum(_units(_REFUNDS.c.amount)), 0))
-        .where(_REFUNDS.c.order_id == _ORDERS.c.id, _REFUNDS.c.status != RefundStatus.FAILED)
-        .scalar_subquery()
-    )
+    # Refunded or being refunded (the order's running totals): a failed refund gives its
+    # money back.
+    counted = _units(_ORDERS.c.refunded_amount) + _units(_ORDERS.c.refunding_amount)
     total = _units(_ORDERS.c.total)
     paid = _ORDERS.c.paid.is_(True)
     refunded = and_(total > 0, counted >= total)

@@ -216,13 +216,9 @@ def refund(refund: RefundState, state: OrderState, wire: Wire) -> dict[str, Any]
 def unshipped_refunded(state: OrderState) -> Counter[int]:
     """Units per line item refunded other than as `Returned`: they are taken from the
     units not yet shipped, which will then never be fulfilled."""
-    units: Counter[int] = Counter()
-    for refund_state in state.refunds:
-        if refund_state.counts:
-            for row in refund_state.lines:
-                if row.kind != "returned":
-                    units[row.line_item_id] += row.quantity
-    return units
+    return Counter(
+        {line.item.id: line.refunded_unshipped for line in state.lines if line.item.id is not None}
+    )
 
 
 def line_fulfillment_status(line: LineState) -> str | None:
@@ -280,7 +276,7 @@ def _tax_lines(tax: Decimal, taxed: Decimal, order: Order, wire: Wire) -> list[d
 
 def counted_refunds(state: OrderState) -> Decimal:
     """Money refunded or being refunded; a failed refund gives it back."""
-    return sum((r.refund.amount for r in state.refunds if r.counts), ZERO)
+    return state.refunded_amount + state.refunding_amount
 
 
 def financial_status(state: OrderState) -> str:

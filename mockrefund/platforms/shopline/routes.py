@@ -7,17 +7,27 @@ calls the core and renders its answer.
 """
 
 import re
+from collections.abc import Callable
 from typing import TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mockrefund.core import lifecycle, refunds
 from mockrefund.core.errors import RefundNotFound
-from mockrefund.core.models import Store
-from mockrefund.core.orders import OrderQuery, OrderState, cached_state, list_orders
+from mockrefund.core.models import Order, Store
+from mockrefund.core.orders import (
+    OrderQuery,
+    OrderState,
+    RefundState,
+    cached_state,
+    list_orders,
+    refund_of,
+    refund_page,
+)
 from mockrefund.core.refunds import IdScheme, RefundPolicy
 from mockrefund.platforms.shopline import commands, listing, ratelimit, render
 from mockrefund.platforms.shopline.auth import authenticate
@@ -130,30 +140,51 @@ async def calculate_refund(version: str, order_id: str, request: Request) -> Res
     return reply(render.trial(preview, types, state.order.currency))
 
 
-def _read_statuses(scope: Scope, store: Store, order_id: str, refund_id: str | None) -> OrderState:
-    """The order, after counting this status read for refunds that settle "after N reads"."""
+def _refunds_read(
+    scope: Scope, store: Store, order_id: str, read: Callable[[Session, Order], list[RefundState]]
+) -> tuple[OrderState, list[RefundState]]:
+    """The order and the refunds `read` finds of it, after counting this status read for
+    those of them that settle "after N reads" (then read again: the read may have settled
+    them, and moved the order's totals)."""
     state = _order_state(scope, store, order_id)
-    shown = [r.refund for r in state.refunds if refund_id is None or r.refund.ref == refund_id]
-    if lifecycle.note_status_reads(scope.runtime.db, shown, scope.now):
+    shown = _read_refunds(scope, state.order, read)
+    if lifecycle.note_status_reads(scope.runtime.db, [r.refund for r in shown], scope.now):
         state = _order_state(scope, store, order_id)
-    return state
+        shown = _read_refunds(scope, state.order, read)
+    return state, shown
+
+
+def _read_refunds(
+    scope: Scope, order: Order, read: Callable[[Session, Order], list[RefundState]]
+) -> list[RefundState]:
+    with scope.runtime.db.read() as session:
+        return read(session, order)
 
 
 async def list_refunds(version: str, order_id: str, request: Request) -> Response:
     scope, store = enter(request, version)
     limit = _limit(request, MAX_REFUNDS_PAGE)
-    state = _read_statuses(scope, store, order_id, None)
+
+    def first_page(session: Session, order: Order) -> list[RefundState]:
+        assert order.id is not None
+        return refund_page(session, order.id, 0, limit)
+
+    state, shown = _refunds_read(scope, store, order_id, first_page)
     wire = wire_for(version)
-    return reply({"refunds": [render.refund(r, state, wire) for r in state.refunds[:limit]]})
+    return reply({"refunds": [render.refund(r, state, wire) for r in shown]})
 
 
 async def get_refund(version: str, order_id: str, refund_id: str, request: Request) -> Response:
     scope, store = enter(request, version)
-    state = _read_statuses(scope, store, order_id, refund_id)
-    for refund_state in state.refunds:
-        if refund_state.refund.ref == refund_id:
-            return reply({"refund": render.refund(refund_state, state, wire_for(version))})
-    raise RefundNotFound(refund_id)
+
+    def the_refund(session: Session, order: Order) -> list[RefundState]:
+        found = refund_of(session, order, refund_id)
+        return [] if found is None else [found]
+
+    state, shown = _refunds_read(scope, store, order_id, the_refund)
+    if not shown:
+        raise RefundNotFound(refund_id)
+    return reply({"refund": render.refund(shown[0], state, wire_for(version))})
 
 
 async def list_orders_route(version: str, request: Request) -> Response:
@@ -169,7 +200,13 @@ async def list_orders_route(version: str, request: Request) -> Response:
         raise fail(400, str(error)) from None
     assert store.id is not None
     # One more than the page tells whether a next page exists.
-    query = OrderQuery(refs=filters.ids, offset=offset, limit=limit + 1, where=filters.conditions())
+    query = OrderQuery(
+        refs=filters.ids,
+        offset=offset,
+        limit=limit + 1,
+        where=filters.conditions(),
+        with_refunds=True,  # an order shows its refunds
+    )
     with scope.runtime.db.read() as session:
         states, _ = list_orders(session, store.id, query)
     # The SQL filters and these checks follow the same rules; a page shows only orders

@@ -53,12 +53,6 @@ def items_of(state: OrderState) -> dict[int, LineItem]:
     return {line.item.id: line.item for line in state.lines if line.item.id is not None}
 
 
-def newest_first(state: OrderState) -> list[RefundState]:
-    return sorted(
-        state.refunds, key=lambda r: (r.refund.created_at, r.refund.id or 0), reverse=True
-    )
-
-
 def order_status(state: OrderState) -> str:
     order = state.order
     if order.status:

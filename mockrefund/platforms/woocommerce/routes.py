@@ -19,7 +19,7 @@ from starlette.responses import Response
 from mockrefund.core import refunds
 from mockrefund.core.models import Store
 from mockrefund.core.money import round_cents
-from mockrefund.core.orders import OrderState, cached_state
+from mockrefund.core.orders import OrderState, RefundState, cached_state, refund_of, refund_page
 from mockrefund.core.refunds import IdScheme, ItemSelector, LineRequest, RefundPolicy, RefundRequest
 from mockrefund.platforms.woocommerce import render
 from mockrefund.platforms.woocommerce.auth import authenticate, check_permission
@@ -98,19 +98,26 @@ def _refund_id(call: Call) -> str:
     return str(refund_id)
 
 
-def _find_refund(call: Call, state: OrderState, refund_ref: str) -> Any:
-    for refund in state.refunds:
-        if refund.refund.ref == refund_ref:
-            return refund
-    with call.scope.runtime.db.read() as session:
+def _find_refund(call: Call, state: OrderState, refund_ref: str) -> RefundState:
+    """The order's refund, read on its own (answered from the read cache while nothing
+    changed); a refund of another order or none at all is an error, as WooCommerce's."""
+    db = call.scope.runtime.db
+
+    def load() -> RefundState | None:
+        with db.read() as session:
+            return refund_of(session, state.order, refund_ref)
+
+    found = db.cache.get(("refund", state.order.id, refund_ref), load)
+    if found is not None:
+        return found
+    with db.read() as session:
         refunds.find(session, call.store, refund_ref)  # RefundNotFound when it is nowhere
     raise fail(
         400, REFUND_ID_ERROR, "The order refund ID provided is not associated with the order."
     )
 
 
-def _render_refund(call: Call, state: OrderState, refund_ref: str) -> dict[str, Any]:
-    refund = _find_refund(call, state, refund_ref)
+def _render_refund(call: Call, state: OrderState, refund: RefundState) -> dict[str, Any]:
     body = render.refund(refund, render.items_of(state))
     return filter_fields(body, call.params.get("fields"))
 
@@ -134,14 +141,28 @@ async def list_refunds(call: Call) -> Response:
     items = render.items_of(state)
     refunds_out = [
         filter_fields(render.refund(refund, items), call.params.get("fields"))
-        for refund in render.newest_first(state)
+        for refund in _newest_first(call, state)
     ]
     return answer({"order_refunds": refunds_out})
 
 
+def _newest_first(call: Call, state: OrderState) -> list[RefundState]:
+    """Every refund of the order, newest first (WooCommerce's list has no pages)."""
+    db = call.scope.runtime.db
+    assert state.order.id is not None
+    order_id = state.order.id
+
+    def load() -> list[RefundState]:
+        with db.read() as session:
+            return refund_page(session, order_id, 0, None, newest_first=True)
+
+    return db.cache.get(("refunds", order_id), load)
+
+
 async def view_refund(call: Call) -> Response:
     state = _valid_order(call)
-    return answer({"order_refund": _render_refund(call, state, _refund_id(call))})
+    refund = _find_refund(call, state, _refund_id(call))
+    return answer({"order_refund": _render_refund(call, state, refund)})
 
 
 async def create_refund(call: Call) -> Response:
@@ -172,7 +193,7 @@ async def create_refund(call: Call) -> Response:
         call.scope.life,
         call.scope.now,
     )
-    return answer({"order_refund": _render_refund(call, after, created.refund.ref)}, status=201)
+    return answer({"order_refund": _render_refund(call, after, created)}, status=201)
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -235,7 +256,9 @@ async def edit_refund(call: Call) -> Response:
         amount=_cents(amount) if amount is not None and amount > 0 else None,
     )
     state = _valid_order(call)
-    return answer({"order_refund": _render_refund(call, state, refund_ref)})
+    return answer(
+        {"order_refund": _render_refund(call, state, _find_refund(call, state, refund_ref))}
+    )
 
 
 async def delete_refund(call: Call) -> Response:
