@@ -295,16 +295,17 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _check_fixtures(args: argparse.Namespace) -> int:
-    from mockrefund.fixtures import FixtureError, load_fixtures
+    from mockrefund.fixtures import FixtureError
+    from mockrefund.fixtures.load import fixture_parts
 
+    stores = orders = 0
     try:
-        fixture_set = load_fixtures(args.path)
+        for part in fixture_parts(args.path):  # a file at a time: big sets fit in memory
+            stores += len(part.stores)
+            orders += sum(len(store.orders) for store in part.stores)
     except FixtureError as error:
         raise UsageProblem(str(error)) from None
-    orders = sum(len(store.orders) for store in fixture_set.stores)
-    print(
-        f"{args.path}: ok ({_count(len(fixture_set.stores), 'store')}, {_count(orders, 'order')})"
-    )
+    print(f"{args.path}: ok ({_count(stores, 'store')}, {_count(orders, 'order')})")
     return 0
 
 

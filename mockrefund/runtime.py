@@ -11,7 +11,7 @@ changes what a sandbox answers.
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,8 +29,8 @@ from mockrefund.core.lifecycle import DelayPolicy
 from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
 from mockrefund.db import Database, SchemaMismatch
-from mockrefund.fixtures import FixtureError, FixtureSet, load_fixtures
-from mockrefund.fixtures.load import files_digest, fixture_files
+from mockrefund.fixtures import FixtureError, FixtureSet
+from mockrefund.fixtures.load import files_digest, fixture_files, fixture_parts
 from mockrefund.fixtures.seed import seed
 
 TEMPLATE_PREFIX = sandboxes.TEMPLATE_PREFIX
@@ -82,7 +82,7 @@ class Runtime:
                 self._default_source = (
                     _source(Path(self.settings.fixtures))
                     if given is None
-                    else FixtureSource(_set_digest(given), lambda: given)
+                    else FixtureSource(_set_digest(given), lambda: [given])
                 )
             return self._default_source
         root = Path(self.settings.fixtures).parent
@@ -128,15 +128,18 @@ class Runtime:
         template_id = TEMPLATE_PREFIX + fixtures.digest
         _lock(session, template_id)
         if session.get(Sandbox, template_id) is None:
-            parsed = fixtures.load()  # before any write: a set that fails leaves nothing
-            session.add(
-                sandboxes.new_sandbox(
-                    template_id, 0, name, ClockState.start(wall_now(), frozen=True)
+            # Seeded a file at a time (one file's orders in memory), in a savepoint: fixtures
+            # that turn out wrong part-way leave nothing behind, whatever the caller does.
+            with session.begin_nested():
+                session.add(
+                    sandboxes.new_sandbox(
+                        template_id, 0, name, ClockState.start(wall_now(), frozen=True)
+                    )
                 )
-            )
-            session.flush()
-            seed(session, template_id, parsed)
-            session.flush()
+                session.flush()
+                for part in fixtures.parts():
+                    seed(session, template_id, part)
+                session.flush()
         return template_id
 
     # -- sandboxes ------------------------------------------------------------------
@@ -425,7 +428,7 @@ class FixtureSource:
     parse it, which only seeding a new template needs."""
 
     digest: str
-    load: Callable[[], FixtureSet]
+    parts: Callable[[], Iterable[FixtureSet]]
 
 
 # In every digest: a template seeded by another release of mockrefund is seeded again.
@@ -434,7 +437,7 @@ _DIGEST_SALT = f"mockrefund {__version__}"
 
 def _source(path: Path) -> FixtureSource:
     return FixtureSource(
-        files_digest(fixture_files(path), _DIGEST_SALT), lambda: load_fixtures(path)
+        files_digest(fixture_files(path), _DIGEST_SALT), lambda: fixture_parts(path)
     )
 
 

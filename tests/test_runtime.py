@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from mockrefund import runtime as runtime_module
 from mockrefund.app import create_app
 from mockrefund.config import Settings
-from mockrefund.core.models import Sandbox
+from mockrefund.core.models import Sandbox, Store
 from mockrefund.fixtures import FixtureError
 from mockrefund.runtime import TEMPLATE_PREFIX, Runtime
 from tests.conftest import DEFAULT_FIXTURES, make_settings
@@ -73,9 +73,9 @@ def test_a_restart_finds_its_template_without_parsing_the_fixtures(
     _start(settings)
 
     parsed: list[Path] = []
-    real_load = runtime_module.load_fixtures
+    real_parts = runtime_module.fixture_parts
     monkeypatch.setattr(
-        runtime_module, "load_fixtures", lambda path: parsed.append(path) or real_load(path)
+        runtime_module, "fixture_parts", lambda path: parsed.append(path) or real_parts(path)
     )
     _start(settings)
     assert parsed == []  # the files were only read and hashed
@@ -94,10 +94,11 @@ def test_fixtures_that_no_longer_parse_stop_the_start_and_leave_no_template(
     shutil.copytree(DEFAULT_FIXTURES, fixtures)
     settings = make_settings(db=str(tmp_path / "seeded.db"), fixtures=str(fixtures))
     _start(settings)
-    (fixtures / "kakaclo.json").write_text("{")
-    with pytest.raises(FixtureError, match=r"kakaclo\.json"):
+    # The last file is wrong: the files before it are seeded, then undone.
+    (fixtures / "woocommerce.json").write_text("{")
+    with pytest.raises(FixtureError, match=r"woocommerce\.json"):
         _start(settings)
-    (fixtures / "kakaclo.json").write_text((DEFAULT_FIXTURES / "kakaclo.json").read_text())
+    (fixtures / "woocommerce.json").write_text((DEFAULT_FIXTURES / "woocommerce.json").read_text())
     runtime = Runtime(settings)
     runtime.start()
     try:
@@ -108,3 +109,32 @@ def test_fixtures_that_no_longer_parse_stop_the_start_and_leave_no_template(
         assert len(templates) == 1  # the first one, found again
     finally:
         runtime.close()
+
+
+def test_a_named_set_that_breaks_keeps_its_template_and_leaves_no_rows(tmp_path: Path) -> None:
+    shutil.copytree(DEFAULT_FIXTURES, tmp_path / "default")
+    shutil.copytree(DEFAULT_FIXTURES, tmp_path / "named")
+    settings = make_settings(db=str(tmp_path / "named.db"), fixtures=str(tmp_path / "default"))
+    runtime = Runtime(settings)
+    runtime.start()
+    try:
+        sandbox = runtime.create_sandbox("named")
+        assert sandbox.id is not None
+        # Its last file now fails to parse: a reset seeds the files before it into a new
+        # template, meets the problem, and keeps the template it had.
+        (tmp_path / "named" / "woocommerce.json").write_text("{")
+        assert runtime.reset(sandbox.id).template == sandbox.template
+        with runtime.db.read() as session:
+            owners = set(session.execute(select(Store.sandbox_id).distinct()).scalars())
+        # Stores of the default sandbox, the named sandbox and their two templates: none
+        # of a half-seeded third.
+        assert owners == {"default", sandbox.id, sandbox.template, _template_of(runtime)}
+    finally:
+        runtime.close()
+
+
+def _template_of(runtime: Runtime, sandbox_id: str = "default") -> str:
+    with runtime.db.read() as session:
+        sandbox = session.get(Sandbox, sandbox_id)
+    assert sandbox is not None
+    return sandbox.template
