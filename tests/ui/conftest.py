@@ -1,7 +1,6 @@
 """The dashboard in a real headless Chromium (the distribution's `chromium`, driven by
 Playwright), against the real server process."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,15 +8,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.e2e.server import Server, running_server
+from tests.ui.chromium import chromium_path
 
 # Long enough for a page's own refresh (every 1 to 3 wall seconds) on a slow machine.
 WAIT_MS = 15_000
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    assert path, "the browser tests need chromium (apt-get install chromium; .ci/run does)"
-    return path
 
 
 @pytest.fixture(scope="session")
