@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -388,7 +388,9 @@ def journal_page(request: Request, runtime: RuntimeDep, sandbox_id: str) -> HTML
 
 
 @router.get("/sandboxes/{sandbox_id}/journal/entries")
-def journal_entries(request: Request, runtime: RuntimeDep, after: int = 0) -> Response:
+def journal_entries(
+    request: Request, runtime: RuntimeDep, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0
+) -> Response:
     """What the journal page asks for every second: the entries after the last it shows
     (nothing to do, 204, when there are none)."""
     try:

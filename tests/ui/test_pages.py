@@ -130,6 +130,7 @@ def test_the_journal_refresh_sends_only_what_is_new(client: TestClient) -> None:
     newer = int(re.findall(r'hx-swap-oob="true" hx-get="[^"]*after=(\d+)"', fresh.text)[0])
     assert newer > last
     assert client.get(f"{DEFAULT}/journal/entries?after={newer}").status_code == 204
+    assert client.get(f"{DEFAULT}/journal/entries?after={2**64}").status_code == 400
 
 
 def test_a_sandboxs_journal_shows_only_its_own_requests(client: TestClient) -> None:
