@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mockrefund.app import create_app
-from mockrefund.dashboard import routes, views
+from mockrefund.dashboard import pages, views
 from tests.conftest import make_settings
 from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
 
@@ -46,7 +46,7 @@ def test_an_unknown_or_hidden_sandbox_is_not_found(client: TestClient) -> None:
         assert "No such sandbox" in page.text
         assert "10001" not in page.text
     stopped = client.get(f"{UI}/sandboxes/nope/journal/entries?after=0")
-    assert stopped.status_code == routes.STOP_POLLING  # htmx stops polling on it
+    assert stopped.status_code == pages.STOP_POLLING  # htmx stops polling on it
 
 
 def test_buttons_act_only_for_the_pages_own_requests(client: TestClient) -> None:
@@ -145,7 +145,7 @@ def test_pages_are_bounded_whatever_a_sandbox_holds(
 ) -> None:
     monkeypatch.setattr(views, "ORDERS_SHOWN", 1)
     monkeypatch.setattr(views, "REFUNDS_SHOWN", 1)
-    monkeypatch.setattr(routes, "JOURNAL_SHOWN", 2)
+    monkeypatch.setattr(pages, "JOURNAL_SHOWN", 2)
     first = client.post(REFUND.format("10001"), json=SEED_ITEMS, headers=AUTH).json()["data"]
     second = client.post(REFUND.format("10001"), json={}, headers=AUTH).json()["data"]
     client.get("/openapi/v2/order/orders", headers=AUTH)
