@@ -1,6 +1,7 @@
 """The installed wheel serves from outside the repository: its own default fixtures, the
-seed's Kakaclo refund answered, and its type information shipped (mypy, run by this
-script's Python, checks a typed program against the wheel installed in VENV).
+seed's Kakaclo refund answered, the dashboard with its templates and files, and its type
+information shipped (mypy, run by this script's Python, checks a typed program against
+the wheel installed in VENV).
 
     python .ci/wheel_check.py VENV    (VENV: an environment with only the wheel installed)
 """
@@ -73,6 +74,14 @@ with tempfile.TemporaryDirectory() as folder:
         answer = json.load(urllib.request.urlopen(request))
         assert answer["code"] == 10000, answer
         print(f"the wheel serves from {package}: {json.dumps(answer)}")
+        # The dashboard's templates and static files travel in the wheel (htmx with its
+        # licence): the page renders and its script is served.
+        page = urllib.request.urlopen(f"{base}/__admin/ui/").read().decode()
+        assert "<h1>Sandboxes</h1>" in page, page[:500]
+        htmx = urllib.request.urlopen(f"{base}/__admin/ui/static/htmx.min.js").read()
+        assert htmx.startswith(b"var htmx="), htmx[:100]
+        assert (Path(package) / "dashboard/static/htmx.LICENSE").is_file()
+        print("the wheel serves the dashboard and its files")
     finally:
         server.terminate()
         server.wait(10)

@@ -174,7 +174,8 @@ class Settings(BaseSettings):
         description=(
             "When set, every `/__admin` call but `GET /__admin/health` must send it, as "
             "`Authorization: Bearer TOKEN` or `X-Mockrefund-Admin-Token: TOKEN` (else "
-            "401). The client, the pytest plugin and `mockrefund sandbox` read the same "
+            "401); the [dashboard](dashboard.md) asks for it in a form. The client, the "
+            "pytest plugin and `mockrefund sandbox` read the same "
             "variable. `mockrefund serve` warns when it listens beyond loopback without "
             "one."
         ),

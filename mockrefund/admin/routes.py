@@ -12,6 +12,7 @@ from mockrefund import __version__
 from mockrefund.admin import clock, faults, orders, outcomes, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.core import sandboxes as core_sandboxes
+from mockrefund.dashboard.routes import install as install_dashboard
 
 ADMIN = "/__admin"
 # The health check answers anyone; everything else needs the admin token when one is set.
@@ -35,5 +36,7 @@ router.include_router(guarded)
 
 
 def install(app: FastAPI) -> None:
-    """Mount the control plane (its errors are answered by `admin.answers`)."""
+    """Mount the control plane (its errors are answered by `admin.answers`) and its
+    dashboard."""
     app.include_router(router)
+    install_dashboard(app)

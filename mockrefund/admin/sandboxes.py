@@ -107,15 +107,22 @@ def create(request: Request, runtime: RuntimeDep, body: NewSandbox | None = None
     return describe(request, runtime, sandbox)
 
 
+def listed(runtime: Runtime) -> list[Sandbox]:
+    """Every sandbox a client may name (not the hidden templates), the default first;
+    at most `max_sandboxes` and the default one."""
+    with runtime.db.read() as session:
+        return list(
+            session.exec(
+                select(Sandbox)
+                .where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
+                .order_by(col(Sandbox.id) != DEFAULT_SANDBOX, col(Sandbox.created_at))
+            ).all()
+        )
+
+
 @router.get("/sandboxes", response_model=list[SandboxView], summary="List the sandboxes")
 def list_all(request: Request, runtime: RuntimeDep) -> Any:
-    with runtime.db.read() as session:
-        rows = session.exec(
-            select(Sandbox)
-            .where(col(Sandbox.id).not_like(TEMPLATE_PREFIX + "%"))
-            .order_by(col(Sandbox.id) != DEFAULT_SANDBOX, col(Sandbox.created_at))
-        ).all()
-    return [describe(request, runtime, sandbox) for sandbox in rows]
+    return [describe(request, runtime, sandbox) for sandbox in listed(runtime)]
 
 
 @router.get("/sandboxes/{sandbox_id}", response_model=SandboxView, summary="Describe a sandbox")

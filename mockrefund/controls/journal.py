@@ -155,6 +155,21 @@ def select_entries(
     return entries[-limit:] if limit else entries
 
 
+def newest_after(db: Database, sandbox_id: str, after: int, limit: int) -> list[Entry]:
+    """The newest `limit` entries recorded after the entry with id `after` (0: from the
+    start), oldest first: what a live view has not shown yet. Ids grow with positions
+    within a sandbox (a sandbox's entries are taken in turn, see `record`)."""
+    statement = (
+        select(_JOURNAL)
+        .where(_JOURNAL.c.sandbox_id == sandbox_id, _JOURNAL.c.id > after)
+        .order_by(_JOURNAL.c.position.desc())
+        .limit(limit)
+    )
+    with db.read() as session:
+        rows = session.connection().execute(statement).all()
+    return [_entry(row._mapping) for row in reversed(rows)]
+
+
 def count(db: Database, sandbox_id: str, where: Filter) -> int:
     if where.path is None:
         statement = _filtered(select(func.count()).select_from(_JOURNAL), sandbox_id, where)

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -93,6 +94,32 @@ def test_the_control_plane_does_not_know_templates(
     path, headers = KAKACLO
     copied = client.get(f"/sandboxes/{sandbox}{path}", headers=headers).json()["data"]["total"]
     assert copied == before
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("get", ""), ("get", "/state"), ("get", "/journal"), ("get", "/journal/entries"),
+     ("post", "/reset"), ("post", "/clock/advance"), ("post", "/orders/kakaclo/10001/cancel")],
+)  # fmt: skip
+def test_the_dashboard_does_not_know_templates(
+    client: TestClient, template_id: str, method: str, suffix: str
+) -> None:
+    before = default_orders_unchanged(client)
+    response = client.request(
+        method,
+        f"/__admin/ui/sandboxes/{quote(template_id, safe='')}{suffix}",
+        data={"seconds": "86400"} if method == "post" else None,
+        headers={"HX-Request": "true"},
+    )
+    assert "does not exist" in response.text
+    assert 'data-order="' not in response.text
+    # The template is as it was: a new sandbox gets every order, and 10001 not cancelled.
+    sandbox = client.post("/__admin/sandboxes").json()["id"]
+    path, headers = KAKACLO
+    copied = client.get(f"/sandboxes/{sandbox}{path}", headers=headers).json()["data"]["total"]
+    assert copied == before
+    refund = f"/sandboxes/{sandbox}/openapi/v2/order/orders/10001/refund"
+    assert client.post(refund, json={}, headers=headers).json()["code"] == 10000
 
 
 @pytest.mark.parametrize(

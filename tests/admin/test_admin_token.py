@@ -45,6 +45,8 @@ def test_admin_calls_need_the_token(guarded: TestClient) -> None:
         "/__admin/openapi/kakaclo.json",
         "/__admin/sandboxes",
         "/__admin/no-such-route",
+        "/__admin/ui/",
+        "/__admin/ui/static/htmx.min.js",
     ],
 )
 def test_every_admin_route_but_health_needs_the_token(guarded: TestClient, path: str) -> None:
