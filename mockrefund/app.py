@@ -16,12 +16,14 @@ from mockrefund.clock import wall_now
 from mockrefund.config import Settings
 from mockrefund.controls import nonces
 from mockrefund.core import sandboxes
+from mockrefund.metrics import Metrics
 from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.platforms.woocommerce.auth import WINDOW_SECONDS
 from mockrefund.runtime import Runtime
 from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.fast_routes import FastRoutes, fast_routes
+from mockrefund.web.observe import RequestObserver
 from mockrefund.web.sandbox_routing import SandboxRouting
 from mockrefund.web.traffic import Traffic
 
@@ -66,6 +68,7 @@ def create_app(
         openapi_url=f"{ADMIN}/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.metrics = metrics = Metrics(runtime.db)
     registry = DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     )
@@ -86,6 +89,8 @@ def create_app(
     app.add_middleware(AdminBodyLimit, limit=runtime.settings.admin_body_limit)
     app.add_middleware(AdminTokenGuard, token=runtime.settings.admin_token)
     app.add_middleware(SandboxRouting)
+    # Outermost: every request is logged and counted, whoever answers it.
+    app.add_middleware(RequestObserver, registry=registry, metrics=metrics)
     # The emulated APIs first: routing tries routes in order, and they carry the load.
     for router in routers:
         app.include_router(router)
@@ -124,12 +129,7 @@ async def _sweep(runtime: Runtime) -> None:
             await asyncio.to_thread(sandboxes.settle_all, runtime.db)
             if since_expiry >= EXPIRY_EVERY:
                 since_expiry = 0.0
-                for sandbox_id in await asyncio.to_thread(runtime.expire_idle):
-                    log.info(
-                        "sandbox %s expired after %ss idle",
-                        sandbox_id,
-                        runtime.settings.sandbox_ttl,
-                    )
+                await asyncio.to_thread(runtime.expire_idle)  # logs each one
                 await asyncio.to_thread(
                     nonces.prune, runtime.db, WINDOW_SECONDS, int(wall_now().timestamp())
                 )

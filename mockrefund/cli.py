@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--settle-delay", help="'realistic', SECONDS or MIN-MAX (mock seconds)")
     serve.add_argument("--clock-scale", type=float, help="mock seconds per wall second")
     serve.add_argument("--log-level", help="critical, error, warning, info, debug or trace")
+    serve.add_argument(
+        "--log-format", help="text (default), or json: one object a line, for log shippers"
+    )
     serve.set_defaults(run=_serve)
 
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
@@ -171,7 +174,7 @@ def _settings(args: argparse.Namespace) -> "Settings":
 
     names = (
         "host", "port", "fixtures", "reset", "seed", "settle_delay", "clock_scale",
-        "log_level", "workers",
+        "log_level", "log_format", "workers",
     )  # fmt: skip
     overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     database = _database_flag(args)
@@ -198,14 +201,22 @@ def _database_flag(args: argparse.Namespace) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from mockrefund.serving import counted_in
+
+    settings = _settings(args)
+    with counted_in(settings.workers):
+        return _serve_with(settings)
+
+
+def _serve_with(settings: "Settings") -> int:
     import uvicorn
 
     from mockrefund.app import create_app
     from mockrefund.config import is_in_memory, shown_url
     from mockrefund.fixtures import FixtureError, load_fixtures
+    from mockrefund.logs import log_config
     from mockrefund.serving import APP_FACTORY, hand_to_workers
 
-    settings = _settings(args)
     url = settings.sqlalchemy_url()
     if settings.workers > 1 and is_in_memory(url):
         raise UsageProblem(
@@ -239,7 +250,9 @@ def _serve(args: argparse.Namespace) -> int:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "access_log": settings.log_level in ("debug", "trace"),
+        "log_config": log_config(settings),
+        # The app logs each request itself (`web.observe`), with more than uvicorn knows.
+        "access_log": False,
     }
     if settings.workers == 1:
         uvicorn.run(create_app(runtime=runtime, owns_process=True), **served)
