@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from mockrefund.platforms.woocommerce.auth import WINDOW_SECONDS
 from mockrefund.runtime import Runtime
 from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
-from mockrefund.web.fast_routes import FastRoutes, fast_routes
+from mockrefund.web.fast_routes import FastRoutes, fast_routes, template_of
 from mockrefund.web.observe import RequestObserver
 from mockrefund.web.sandbox_routing import SandboxRouting
 from mockrefund.web.traffic import Traffic
@@ -77,9 +78,10 @@ def create_app(
     # The last added runs first: the sandbox is known before faults and the journal, and
     # the emulated routes are served after both (by FastRoutes, FastAPI's router as the
     # fallback).
+    served = fast_routes(routers)
     app.add_middleware(
         FastRoutes,
-        routes=fast_routes(routers),
+        routes=served,
         handlers=lambda: app.exception_handlers,
         workers=lambda: runtime.db.workers,
         reads_on_loop=lambda: runtime.db.reads_on_loop,
@@ -90,7 +92,12 @@ def create_app(
     app.add_middleware(AdminTokenGuard, token=runtime.settings.admin_token)
     app.add_middleware(SandboxRouting)
     # Outermost: every request is logged and counted, whoever answers it.
-    app.add_middleware(RequestObserver, registry=registry, metrics=metrics)
+    app.add_middleware(
+        RequestObserver,
+        registry=registry,
+        metrics=metrics,
+        template_of=functools.partial(template_of, served),
+    )
     # The emulated APIs first: routing tries routes in order, and they carry the load.
     for router in routers:
         app.include_router(router)

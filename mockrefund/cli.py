@@ -209,6 +209,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _serve_with(settings: "Settings") -> int:
+    import logging.config
+
     import uvicorn
 
     from mockrefund.app import create_app
@@ -228,24 +230,25 @@ def _serve_with(settings: "Settings") -> int:
     except FixtureError as error:
         raise UsageProblem(f"{error}\n(fix the fixtures, or point --fixtures elsewhere)") from None
     _check_port_free(settings.host, settings.port)
+    # From here on the server speaks through its log, in the chosen format (uvicorn
+    # applies the same configuration again, in the server and in each worker).
+    logging.config.dictConfig(log_config(settings))
+    say = logging.getLogger("mockrefund")
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
-        print(
-            f"mockrefund: warning: listening on {settings.host}, beyond this machine, with no "
-            "admin token: anyone who can reach it can read and change every sandbox; set "
-            "MOCKREFUND_ADMIN_TOKEN",
-            file=sys.stderr,
+        say.warning(
+            "listening on %s, beyond this machine, with no admin token: anyone who can "
+            "reach it can read and change every sandbox; set MOCKREFUND_ADMIN_TOKEN",
+            settings.host,
         )
 
     # Schema, templates and the default sandbox are made here, once, before anything
     # listens: a database that cannot be used is one line, not a worker's traceback.
     runtime = _started_runtime(settings, fixtures)
     workers = f"{settings.workers} workers, " if settings.workers > 1 else ""
-    print(
-        f"mockrefund {__version__} on http://{settings.host}:{settings.port} "
-        f"({workers}data: {shown_url(url)}, fixtures: {settings.fixtures})",
-        file=sys.stderr,
-        flush=True,
-    )
+    say.info(
+        "mockrefund %s on http://%s:%s (%sdata: %s, fixtures: %s)",
+        __version__, settings.host, settings.port, workers, shown_url(url), settings.fixtures,
+    )  # fmt: skip
     served: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,

@@ -74,6 +74,14 @@ def fast_routes(routers: Iterable[APIRouter]) -> list[FastRoute]:
     return routes
 
 
+def template_of(routes: Iterable[FastRoute], path: str, method: str) -> str | None:
+    """The template of the route that serves `method` on `path` (no sandbox prefix)."""
+    for route in routes:
+        if method in route.methods and route.pattern.match(path) is not None:
+            return route.path
+    return None
+
+
 class FastRoutes:
     def __init__(
         self,

@@ -13,6 +13,7 @@ request's state (the sandbox, the route, the fault). No database work.
 
 import logging
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,23 +21,32 @@ from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.logs import FIELDS, REQUESTS
 from mockrefund.metrics import Metrics
 from mockrefund.web.dialects import DialectRegistry
-from mockrefund.web.sandbox_routing import ADMIN_PREFIX, SANDBOX_KEY
+from mockrefund.web.sandbox_routing import ADMIN_PREFIX, SANDBOX_KEY, platform_path
 
 # Noted in the request's state by the layers that know them.
 ROUTE_KEY = "mockrefund_route"
 FAULT_KEY = "mockrefund_fault"
-# The route of a request that reached no route (no route matches, or it was answered
-# before routing: by a fault rule, the admin token guard): one label value for all.
+# The route of a request that reached no route (no route matches, or it was refused
+# before routing, say by the admin token guard): one label value for all of them.
 UNMATCHED = "unmatched"
 
 log = logging.getLogger(REQUESTS)
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, registry: DialectRegistry, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        registry: DialectRegistry,
+        metrics: Metrics,
+        template_of: Callable[[str, str], str | None],
+    ) -> None:
         self.app = app
         self.registry = registry
         self.metrics = metrics
+        # An emulated route's template by path and method, for the requests a fault
+        # rule answers before they are routed.
+        self.template_of = template_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,9 +76,14 @@ class RequestObserver:
     def _observe(
         self, scope: Scope, state: dict[str, object], path: str, status: int, seconds: float
     ) -> None:
-        route = state.get(ROUTE_KEY, UNMATCHED)
-        platform = self._platform(path)
         method: str = scope["method"]
+        fault = state.get(FAULT_KEY)
+        route = state.get(ROUTE_KEY)
+        if route is None and fault is not None:
+            route = self.template_of(platform_path(path), method)
+        if route is None:
+            route = UNMATCHED
+        platform = self._platform(path)
         self.metrics.observe(platform, str(route), method, status, seconds)
         if not log.isEnabledFor(logging.INFO):
             return
@@ -76,7 +91,6 @@ class RequestObserver:
         if platform == "admin":
             params = scope.get("path_params") or {}
             sandbox = params.get("sandbox_id", sandbox)
-        fault = state.get(FAULT_KEY)
         duration_ms = round(seconds * 1000, 3)
         log.info(
             "%s %s %s %.1fms sandbox=%s platform=%s fault=%s",
