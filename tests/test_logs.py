@@ -13,12 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mockrefund.app import create_app
+from mockrefund.cli import main
 from mockrefund.core import sandboxes
 from mockrefund.logs import FIELDS, REQUESTS, SANDBOXES, JsonFormatter, TextFormatter, log_config
 from mockrefund.runtime import Runtime
 from tests.admin.test_expiry import age
 from tests.conftest import make_settings
 from tests.platforms.kakaclo.conftest import AUTH, SEED_ITEMS
+from tests.test_serving import settings_of
 
 REFUND = "/openapi/v2/order/orders/10001/refund"
 REQUEST_KEYS = {"sandbox", "platform", "method", "path", "route", "status", "duration_ms", "fault"}
@@ -234,3 +236,19 @@ def test_the_server_config_sends_mockrefund_lines_where_uvicorns_go_at_its_level
     assert [{k: d[k] for k in ("logger", "message")} for d in documents] == expected
     # uvicorn's own access line has no handler: the request line replaces it.
     assert logging.getLogger("uvicorn.access").handlers == []
+
+
+def test_the_format_is_a_setting_with_a_flag_and_a_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert settings_of().log_format == "text"
+    assert settings_of("--log-format", "json").log_format == "json"
+    monkeypatch.setenv("MOCKREFUND_LOG_FORMAT", "JSON")
+    assert settings_of().log_format == "json"
+    assert main(["serve", "--log-format", "xml"]) == 2
+    assert "setting log_format (flag or MOCKREFUND_LOG_FORMAT)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    shown = capsys.readouterr().out
+    assert "--log-format" in shown
+    assert 'MOCKREFUND_LOG_FORMAT  (default "text")' in shown

@@ -108,7 +108,8 @@ def answering_processes(folder: Path) -> set[str]:
 
 
 def test_two_workers_report_the_requests_of_both_in_one_scrape(tmp_path: Path) -> None:
-    with running_server(tmp_path / "m.db", "--workers", "2", timeout=60) as server:
+    flags = ("--workers", "2", "--log-level", "info", "--log-format", "json")
+    with running_server(tmp_path / "m.db", *flags, timeout=60) as server:
         folder = multiprocess_folder(server.process.pid)
         assert folder.is_dir()
         assert folder.name.startswith("mockrefund-metrics-")
@@ -134,3 +135,8 @@ def test_two_workers_report_the_requests_of_both_in_one_scrape(tmp_path: Path) -
     # The folder was the run's own: it goes with the server.
     assert not folder.exists()
     assert os.environ.get(MULTIPROCESS_VARIABLE) is None
+    # Both workers log in the server's format, each request once.
+    documents = [json.loads(line) for line in (tmp_path / "m.log").read_text().splitlines()]
+    started = {d["message"] for d in documents if d["message"].startswith("Started server process")}
+    assert len(started) == 2
+    assert len([d for d in documents if d.get("path") == LISTING]) == sent
