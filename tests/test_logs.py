@@ -95,6 +95,16 @@ def test_the_line_names_the_fault_rule_that_answered(
     assert f"fault={rule['id']}" in lines.records[0].getMessage()
 
 
+def test_a_path_cannot_forge_a_line_of_the_text_log(
+    client: TestClient, lines: pytest.LogCaptureFixture
+) -> None:
+    client.get("/openapi/v2/x%0A2026-01-01T00:00:00.000Z%20INFO%20forged", headers=AUTH)
+    (record,) = [r for r in lines.records if r.name == REQUESTS]
+    assert "\n" not in record.getMessage()
+    assert "/openapi/v2/x\\n2026-01-01T00:00:00.000Z INFO forged 404" in record.getMessage()
+    assert getattr(record, FIELDS)["path"] == "/openapi/v2/x\n2026-01-01T00:00:00.000Z INFO forged"
+
+
 def test_requests_refused_before_routing_are_logged_too(lines: pytest.LogCaptureFixture) -> None:
     with TestClient(create_app(make_settings(admin_token="s3cret"))) as client:
         lines.clear()

@@ -95,10 +95,10 @@ class RequestObserver:
         log.info(
             "%s %s %s %.1fms sandbox=%s platform=%s fault=%s",
             method,
-            path,
+            _printable(path),
             status,
             duration_ms,
-            sandbox,
+            _printable(str(sandbox)),
             platform,
             "-" if fault is None else fault,
             extra={
@@ -123,6 +123,12 @@ class RequestObserver:
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             return "admin"
         return "other"
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: a path is the client's to choose (`%0A`
+    decodes to a line break), and must not forge a line of the text log."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def route_template(scope: Scope) -> str:
