@@ -29,7 +29,6 @@ from mockrefund import __version__
 
 if TYPE_CHECKING:  # imported when used, so that the command starts fast
     from mockrefund.config import Settings
-    from mockrefund.fixtures import FixtureSet
     from mockrefund.runtime import Runtime
 
 
@@ -215,7 +214,6 @@ def _serve_with(settings: "Settings") -> int:
 
     from mockrefund.app import create_app
     from mockrefund.config import is_in_memory, shown_url
-    from mockrefund.fixtures import FixtureError, load_fixtures
     from mockrefund.logs import log_config
     from mockrefund.serving import APP_FACTORY, hand_to_workers
 
@@ -225,10 +223,6 @@ def _serve_with(settings: "Settings") -> int:
             f"--workers {settings.workers} needs a database the workers share: each process "
             "would have its own ':memory:'; give a SQLite file or a PostgreSQL URL with --db"
         )
-    try:
-        fixtures = load_fixtures(Path(settings.fixtures))
-    except FixtureError as error:
-        raise UsageProblem(f"{error}\n(fix the fixtures, or point --fixtures elsewhere)") from None
     _check_port_free(settings.host, settings.port)
     # From here on the server speaks through its log, in the chosen format (uvicorn
     # applies the same configuration again, in the server and in each worker).
@@ -243,7 +237,7 @@ def _serve_with(settings: "Settings") -> int:
 
     # Schema, templates and the default sandbox are made here, once, before anything
     # listens: a database that cannot be used is one line, not a worker's traceback.
-    runtime = _started_runtime(settings, fixtures)
+    runtime = _started_runtime(settings)
     workers = f"{settings.workers} workers, " if settings.workers > 1 else ""
     say.info(
         "mockrefund %s on http://%s:%s (%sdata: %s, fixtures: %s)",
@@ -268,15 +262,22 @@ def _serve_with(settings: "Settings") -> int:
     return 0
 
 
-def _started_runtime(settings: "Settings", fixtures: "FixtureSet") -> "Runtime":
+def _started_runtime(settings: "Settings") -> "Runtime":
+    """The runtime, started: schema, templates and the default sandbox made if missing.
+    The fixtures are parsed only to seed a template the database does not hold yet."""
     from mockrefund.database_problems import PROBLEMS, explain
+    from mockrefund.fixtures import FixtureError
     from mockrefund.runtime import Runtime, SchemaMismatch
 
     url = settings.sqlalchemy_url()
     runtime = None
     try:
-        runtime = Runtime(settings, fixtures=fixtures)
+        runtime = Runtime(settings)
         runtime.start()
+    except FixtureError as error:
+        if runtime is not None:
+            runtime.close()
+        raise UsageProblem(f"{error}\n(fix the fixtures, or point --fixtures elsewhere)") from None
     except SchemaMismatch as error:
         raise UsageProblem(str(error)) from None
     except PROBLEMS as error:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
+from mockrefund import __version__
 from mockrefund.clock import ClockState, wall_now
 from mockrefund.config import Settings
 from mockrefund.controls import tables as control_tables
@@ -29,6 +31,7 @@ from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
 from mockrefund.db import Database, SchemaMismatch
 from mockrefund.fixtures import FixtureError, FixtureSet, load_fixtures
+from mockrefund.fixtures.load import files_digest, fixture_files
 from mockrefund.fixtures.seed import seed
 from mockrefund.logs import FIELDS, SANDBOXES
 
@@ -72,21 +75,30 @@ class Runtime:
         self.db = Database(settings.sqlalchemy_url(), read_cache=settings.read_cache)
         self.delays = DelayPolicy.parse(settings.settle_delay)
         self.life = Lifecycle(self.delays, settings.seed)
-        self._default_fixtures = fixtures
+        self._given_fixtures = fixtures
+        self._default_source: FixtureSource | None = None
         self.started = False
 
     # -- fixture sets ---------------------------------------------------------------
 
-    def fixture_set(self, name: str) -> FixtureSet:
-        """The default set (settings.fixtures), or a sibling folder or file of it by name."""
+    def fixture_source(self, name: str) -> "FixtureSource":
+        """The default set (settings.fixtures), or a sibling folder or file of it by name.
+
+        The default set is read once: edits to it take effect at the next start. A named
+        set is read again each time, so that edits to its files take effect at once."""
         if name == DEFAULT_FIXTURES:
-            if self._default_fixtures is None:
-                self._default_fixtures = load_fixtures(Path(self.settings.fixtures))
-            return self._default_fixtures
+            if self._default_source is None:
+                given = self._given_fixtures
+                self._default_source = (
+                    _source(Path(self.settings.fixtures))
+                    if given is None
+                    else FixtureSource(_set_digest(given), lambda: given)
+                )
+            return self._default_source
         root = Path(self.settings.fixtures).parent
         for candidate in (root / name, root / f"{name}.json"):
             if name.replace("-", "").replace("_", "").isalnum() and candidate.exists():
-                return load_fixtures(candidate)
+                return _source(candidate)
         raise UnknownFixtureSet(f"no fixture set named {name!r} in {root}")
 
     # -- start ----------------------------------------------------------------------
@@ -94,7 +106,7 @@ class Runtime:
     def start(self) -> None:
         """Create the schema, the default set's template and the default sandbox, each
         only if missing; any number of servers may start at once on one database."""
-        default = self.fixture_set(DEFAULT_FIXTURES)
+        default = self.fixture_source(DEFAULT_FIXTURES)
         with self.db.exclusive() as session:
             if self.settings.reset:
                 SQLModel.metadata.drop_all(session.connection())
@@ -116,22 +128,24 @@ class Runtime:
                 cloning.clone(session, template, sandboxes.DEFAULT_SANDBOX)
         self.started = True
 
-    def _template(self, session: Session, fixtures: FixtureSet, name: str) -> str:
+    def _template(self, session: Session, fixtures: "FixtureSource", name: str) -> str:
         """The id of the template holding `fixtures`, seeded now if no server has yet.
 
-        A template is named after a digest of its fixtures: the same fixtures, from any
-        server or after a restart, find the same template; edited ones make a new one.
+        A template is named after a digest of its fixture files: the same files, from any
+        server or after a restart, find the same template without being parsed; edited
+        ones make a new one.
         """
-        template_id = TEMPLATE_PREFIX + _digest(fixtures)
+        template_id = TEMPLATE_PREFIX + fixtures.digest
         _lock(session, template_id)
         if session.get(Sandbox, template_id) is None:
+            parsed = fixtures.load()  # before any write: a set that fails leaves nothing
             session.add(
                 sandboxes.new_sandbox(
                     template_id, 0, name, ClockState.start(wall_now(), frozen=True)
                 )
             )
             session.flush()
-            seed(session, template_id, fixtures)
+            seed(session, template_id, parsed)
             session.flush()
         return template_id
 
@@ -155,7 +169,7 @@ class Runtime:
         seed_value = self.settings.seed if seed_value is None else seed_value
         if not isinstance(fixtures, FixtureSet):
             with self.db.write() as session:
-                template = self._template(session, self.fixture_set(fixtures), fixtures)
+                template = self._template(session, self.fixture_source(fixtures), fixtures)
                 self._check_limit(session)
                 if not self._copies_in_steps(session, template):
                     sandbox = self._create(
@@ -289,8 +303,8 @@ class Runtime:
         files take effect (a set that no longer loads keeps the template it had)."""
         if sandbox.fixtures != INLINE_FIXTURES:
             with contextlib.suppress(UnknownFixtureSet, FixtureError):
-                fixture_set = self.fixture_set(sandbox.fixtures)
-                return self._template(session, fixture_set, sandbox.fixtures)
+                source = self.fixture_source(sandbox.fixtures)
+                return self._template(session, source, sandbox.fixtures)
         return sandbox.template
 
     def _start_over(
@@ -435,8 +449,27 @@ def _drop_unused_templates(
         _empty(session, template_id)
 
 
-def _digest(fixtures: FixtureSet) -> str:
-    content = fixtures.model_dump_json().encode()
+@dataclass(frozen=True)
+class FixtureSource:
+    """A fixture set as a server finds it: the digest that names its template, and how to
+    parse it, which only seeding a new template needs."""
+
+    digest: str
+    load: Callable[[], FixtureSet]
+
+
+# In every digest: a template seeded by another release of mockrefund is seeded again.
+_DIGEST_SALT = f"mockrefund {__version__}"
+
+
+def _source(path: Path) -> FixtureSource:
+    return FixtureSource(
+        files_digest(fixture_files(path), _DIGEST_SALT), lambda: load_fixtures(path)
+    )
+
+
+def _set_digest(fixtures: FixtureSet) -> str:
+    content = (_DIGEST_SALT + fixtures.model_dump_json()).encode()
     return hashlib.sha256(content).hexdigest()[:32]
 
 
