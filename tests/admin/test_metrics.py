@@ -5,6 +5,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mockrefund.app import create_app
 from tests.conftest import make_settings
+from tests.core.test_growth import Statements
 from tests.platforms.kakaclo.conftest import AUTH
 
 REFUND_ROUTE = "/openapi/v2/order/orders/{order_id}/refund"
@@ -117,3 +118,20 @@ def test_a_method_nobody_routes_is_counted_as_other(client: TestClient) -> None:
     methods = {dict(labels).get("method") for name, labels in samples if "requests_total" in name}
     assert "OTHER" in methods
     assert not methods & {"BREW", "SPLASH"}
+
+
+def test_a_scrape_reads_the_database_with_three_queries_whatever_it_holds() -> None:
+    with TestClient(create_app(make_settings(read_cache=False))) as client:
+        counts = []
+        for _ in range(2):
+            sandbox = client.post("/__admin/sandboxes").json()["id"]
+            for order in ORDERS:
+                client.post(
+                    f"/sandboxes/{sandbox}/openapi/v2/order/orders/{order}/refund",
+                    json={},
+                    headers=AUTH,
+                )
+            seen = Statements(client).recording(lambda: scrape(client))
+            counts.append([s for s in seen if not s.upper().startswith("BEGIN")])
+    assert [len(statements) for statements in counts] == [3, 3]
+    assert all(s.lstrip().upper().startswith("SELECT") for s in counts[0])
