@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -16,12 +17,14 @@ from mockrefund.clock import wall_now
 from mockrefund.config import Settings
 from mockrefund.controls import nonces
 from mockrefund.core import sandboxes
+from mockrefund.metrics import Metrics
 from mockrefund.platforms import kakaclo, shopline, woocommerce
 from mockrefund.platforms.woocommerce.auth import WINDOW_SECONDS
 from mockrefund.runtime import Runtime
 from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
-from mockrefund.web.fast_routes import FastRoutes, fast_routes
+from mockrefund.web.fast_routes import FastRoutes, fast_routes, template_of
+from mockrefund.web.observe import RequestObserver
 from mockrefund.web.sandbox_routing import SandboxRouting
 from mockrefund.web.traffic import Traffic
 
@@ -66,6 +69,7 @@ def create_app(
         openapi_url=f"{ADMIN}/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.metrics = metrics = Metrics(runtime.db)
     registry = DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     )
@@ -74,9 +78,10 @@ def create_app(
     # The last added runs first: the sandbox is known before faults and the journal, and
     # the emulated routes are served after both (by FastRoutes, FastAPI's router as the
     # fallback).
+    served = fast_routes(routers)
     app.add_middleware(
         FastRoutes,
-        routes=fast_routes(routers),
+        routes=served,
         handlers=lambda: app.exception_handlers,
         workers=lambda: runtime.db.workers,
         reads_on_loop=lambda: runtime.db.reads_on_loop,
@@ -86,6 +91,13 @@ def create_app(
     app.add_middleware(AdminBodyLimit, limit=runtime.settings.admin_body_limit)
     app.add_middleware(AdminTokenGuard, token=runtime.settings.admin_token)
     app.add_middleware(SandboxRouting)
+    # Outermost: every request is logged and counted, whoever answers it.
+    app.add_middleware(
+        RequestObserver,
+        registry=registry,
+        metrics=metrics,
+        template_of=functools.partial(template_of, served),
+    )
     # The emulated APIs first: routing tries routes in order, and they carry the load.
     for router in routers:
         app.include_router(router)
@@ -124,12 +136,7 @@ async def _sweep(runtime: Runtime) -> None:
             await asyncio.to_thread(sandboxes.settle_all, runtime.db)
             if since_expiry >= EXPIRY_EVERY:
                 since_expiry = 0.0
-                for sandbox_id in await asyncio.to_thread(runtime.expire_idle):
-                    log.info(
-                        "sandbox %s expired after %ss idle",
-                        sandbox_id,
-                        runtime.settings.sandbox_ttl,
-                    )
+                await asyncio.to_thread(runtime.expire_idle)  # logs each one
                 await asyncio.to_thread(
                     nonces.prune, runtime.db, WINDOW_SECONDS, int(wall_now().timestamp())
                 )

@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--settle-delay", help="'realistic', SECONDS or MIN-MAX (mock seconds)")
     serve.add_argument("--clock-scale", type=float, help="mock seconds per wall second")
     serve.add_argument("--log-level", help="critical, error, warning, info, debug or trace")
+    serve.add_argument(
+        "--log-format", help="text (default), or json: one object a line, for log shippers"
+    )
     serve.set_defaults(run=_serve)
 
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
@@ -170,7 +173,7 @@ def _settings(args: argparse.Namespace) -> "Settings":
 
     names = (
         "host", "port", "fixtures", "reset", "seed", "settle_delay", "clock_scale",
-        "log_level", "workers",
+        "log_level", "log_format", "workers",
     )  # fmt: skip
     overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     database = _database_flag(args)
@@ -197,13 +200,23 @@ def _database_flag(args: argparse.Namespace) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from mockrefund.serving import counted_in
+
+    settings = _settings(args)
+    with counted_in(settings.workers):
+        return _serve_with(settings)
+
+
+def _serve_with(settings: "Settings") -> int:
+    import logging.config
+
     import uvicorn
 
     from mockrefund.app import create_app
     from mockrefund.config import is_in_memory, shown_url
+    from mockrefund.logs import log_config
     from mockrefund.serving import APP_FACTORY, hand_to_workers
 
-    settings = _settings(args)
     url = settings.sqlalchemy_url()
     if settings.workers > 1 and is_in_memory(url):
         raise UsageProblem(
@@ -211,29 +224,32 @@ def _serve(args: argparse.Namespace) -> int:
             "would have its own ':memory:'; give a SQLite file or a PostgreSQL URL with --db"
         )
     _check_port_free(settings.host, settings.port)
+    # From here on the server speaks through its log, in the chosen format (uvicorn
+    # applies the same configuration again, in the server and in each worker).
+    logging.config.dictConfig(log_config(settings))
+    say = logging.getLogger("mockrefund")
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
-        print(
-            f"mockrefund: warning: listening on {settings.host}, beyond this machine, with no "
-            "admin token: anyone who can reach it can read and change every sandbox; set "
-            "MOCKREFUND_ADMIN_TOKEN",
-            file=sys.stderr,
+        say.warning(
+            "listening on %s, beyond this machine, with no admin token: anyone who can "
+            "reach it can read and change every sandbox; set MOCKREFUND_ADMIN_TOKEN",
+            settings.host,
         )
 
     # Schema, templates and the default sandbox are made here, once, before anything
     # listens: a database that cannot be used is one line, not a worker's traceback.
     runtime = _started_runtime(settings)
     workers = f"{settings.workers} workers, " if settings.workers > 1 else ""
-    print(
-        f"mockrefund {__version__} on http://{settings.host}:{settings.port} "
-        f"({workers}data: {shown_url(url)}, fixtures: {settings.fixtures})",
-        file=sys.stderr,
-        flush=True,
-    )
+    say.info(
+        "mockrefund %s on http://%s:%s (%sdata: %s, fixtures: %s)",
+        __version__, settings.host, settings.port, workers, shown_url(url), settings.fixtures,
+    )  # fmt: skip
     served: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "access_log": settings.log_level in ("debug", "trace"),
+        "log_config": log_config(settings),
+        # The app logs each request itself (`web.observe`), with more than uvicorn knows.
+        "access_log": False,
     }
     if settings.workers == 1:
         uvicorn.run(create_app(runtime=runtime, owns_process=True), **served)

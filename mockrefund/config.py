@@ -217,8 +217,18 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         "info",
         description=(
-            "uvicorn log level: `critical`, `error`, `warning`, `info`, `debug` or "
-            "`trace` (any case); `debug` and `trace` also log every request."
+            "Log level of the server (its own lines and uvicorn's): `critical`, "
+            "`error`, `warning`, `info`, `debug` or `trace` (any case). `info` and below "
+            "log a line per request; `warning` keeps only problems. See [Logs and "
+            "metrics](observability.md)."
+        ),
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description=(
+            "How log lines are written to standard error: `text`, for people, or "
+            "`json`, one object a line with stable keys, for log shippers. See [Logs and "
+            "metrics](observability.md#logs)."
         ),
     )
     shopline_rate_limit: bool = Field(
@@ -240,9 +250,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
-    def _lower_log_level(cls, value: object) -> object:
+    def _lower_log_words(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("db", "database_url")

@@ -10,6 +10,7 @@ changes what a sandbox answers.
 
 import contextlib
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,12 +33,21 @@ from mockrefund.db import Database, SchemaMismatch
 from mockrefund.fixtures import FixtureError, FixtureSet
 from mockrefund.fixtures.load import files_digest, fixture_files, fixture_parts
 from mockrefund.fixtures.seed import seed
+from mockrefund.logs import FIELDS, SANDBOXES
 
 TEMPLATE_PREFIX = sandboxes.TEMPLATE_PREFIX
 SANDBOX_PREFIX = "sbx_"
 DEFAULT_FIXTURES = "default"
 # The `fixtures` of a sandbox made from fixtures sent with the request.
 INLINE_FIXTURES = "inline"
+
+log = logging.getLogger(SANDBOXES)
+
+
+def _log_event(event: str, sandbox_id: str, message: str, *args: object) -> None:
+    """A sandbox's creation, reset, deletion or expiry, with `event` and `sandbox` as
+    fields of its JSON line."""
+    log.info(message, *args, extra={FIELDS: {"event": event, "sandbox": sandbox_id}})
 
 
 class SandboxLimitReached(RuntimeError):
@@ -150,6 +160,14 @@ class Runtime:
         seed_value: int | None = None,
         clock: ClockOptions = ClockOptions(),
     ) -> Sandbox:
+        sandbox = self._create_sandbox(fixtures, seed_value, clock)
+        _log_event("created", sandbox.id, "sandbox %s created from fixtures %s", sandbox.id,
+                   sandbox.fixtures)  # fmt: skip
+        return sandbox
+
+    def _create_sandbox(
+        self, fixtures: str | FixtureSet, seed_value: int | None, clock: ClockOptions
+    ) -> Sandbox:
         sandbox_id = SANDBOX_PREFIX + secrets.token_urlsafe(18)
         seed_value = self.settings.seed if seed_value is None else seed_value
         if not isinstance(fixtures, FixtureSet):
@@ -250,9 +268,13 @@ class Runtime:
         return sandbox
 
     def reset(self, sandbox_id: str = sandboxes.DEFAULT_SANDBOX) -> Sandbox:
-        """Back to the fixtures: the sandbox's data, ids, clock and controls start over.
+        """Back to the fixtures: the sandbox's data, ids, clock and controls start over."""
+        sandbox = self._reset(sandbox_id)
+        _log_event("reset", sandbox_id, "sandbox %s reset", sandbox_id)
+        return sandbox
 
-        One transaction, or for a big sandbox on SQLite a reset in steps: the sandbox is
+    def _reset(self, sandbox_id: str) -> Sandbox:
+        """One transaction, or for a big sandbox on SQLite a reset in steps: the sandbox is
         marked as being reset (its requests are answered "busy" meanwhile), its rows go
         and the template's come in short transactions, and the mark goes last."""
         with self.db.write() as session:
@@ -316,6 +338,10 @@ class Runtime:
         return sandbox
 
     def delete_sandbox(self, sandbox_id: str) -> None:
+        self._delete_sandbox(sandbox_id)
+        _log_event("deleted", sandbox_id, "sandbox %s deleted", sandbox_id)
+
+    def _delete_sandbox(self, sandbox_id: str) -> None:
         if sandbox_id == sandboxes.DEFAULT_SANDBOX:
             raise DefaultSandboxProtected("the default sandbox cannot be deleted; reset it instead")
         # The sandbox's row first, in one short transaction: from then on no caller can
@@ -340,9 +366,13 @@ class Runtime:
         gone = []
         for sandbox_id in expired:
             try:
-                self.delete_sandbox(sandbox_id)
+                self._delete_sandbox(sandbox_id)
             except sandboxes.SandboxNotFound:
                 continue  # deleted meanwhile, by a request or another server's sweep
+            _log_event(
+                "expired", sandbox_id, "sandbox %s expired after %ss idle", sandbox_id,
+                self.settings.sandbox_ttl,
+            )  # fmt: skip
             gone.append(sandbox_id)
         return gone
 

@@ -6,8 +6,12 @@ environment and defaults together) to the workers as `MOCKREFUND_*` environment
 variables, and each worker builds its app from them with `app_factory`.
 """
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 
 from fastapi import FastAPI
 
@@ -15,6 +19,9 @@ from mockrefund.config import Settings
 
 ENV_PREFIX = "MOCKREFUND_"
 APP_FACTORY = "mockrefund.serving:app_factory"
+# prometheus_client counts in files of this folder, summed at scrape time, when it is set
+# before the library is first imported (see `mockrefund.metrics`).
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def app_factory() -> FastAPI:
@@ -56,3 +63,23 @@ def hand_to_workers(settings: Settings) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@contextlib.contextmanager
+def counted_in(workers: int) -> Iterator[None]:
+    """Where the server counts its requests while it runs (call it before the metrics
+    are imported). Several workers count in a folder made for this run, which each
+    inherits through the environment and which goes when the server stops: a folder
+    from elsewhere could hold another run's counts. One process counts in memory."""
+    for name in (MULTIPROCESS_VARIABLE, MULTIPROCESS_VARIABLE.lower()):
+        os.environ.pop(name, None)
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="mockrefund-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS_VARIABLE, None)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from mockrefund import __version__
-from mockrefund.admin import clock, faults, orders, outcomes, requests, sandboxes
+from mockrefund.admin import clock, faults, metrics, orders, outcomes, requests, sandboxes
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.dashboard.routes import install as install_dashboard
@@ -29,6 +29,7 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 guarded.include_router(sandboxes.router)
+guarded.include_router(metrics.router)
 for prefix in ("", "/sandboxes/{sandbox_id}"):
     for part in (clock, orders, outcomes, requests, faults):
         guarded.include_router(part.router, prefix=prefix)

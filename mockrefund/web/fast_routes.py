@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockrefund.db import WriteOnLoop, reads_only
 from mockrefund.web.body import MAX_BODY_BYTES
+from mockrefund.web.observe import ROUTE_KEY, route_template
 
 Endpoint = Callable[..., Awaitable[Response]]
 # Methods whose requests only read (a read may still settle a refund that fell due).
@@ -48,6 +49,9 @@ Handler = Callable[[Request, Any], Any]
 @dataclass(frozen=True, slots=True)
 class FastRoute:
     pattern: re.Pattern[str]
+    # The route's template (`/openapi/v2/order/orders/{order_id}/refund`): its name in
+    # the metrics.
+    path: str
     methods: frozenset[str]
     endpoint: Endpoint
     convertors: Mapping[str, Convertor[Any]]
@@ -61,12 +65,21 @@ def fast_routes(routers: Iterable[APIRouter]) -> list[FastRoute]:
             routes.append(
                 FastRoute(
                     route.path_regex,
+                    route.path,
                     frozenset(route.methods or ()),
                     route.endpoint,
                     route.param_convertors,
                 )
             )
     return routes
+
+
+def template_of(routes: Iterable[FastRoute], path: str, method: str) -> str | None:
+    """The template of the route that serves `method` on `path` (no sandbox prefix)."""
+    for route in routes:
+        if method in route.methods and route.pattern.match(path) is not None:
+            return route.path
+    return None
 
 
 class FastRoutes:
@@ -92,8 +105,17 @@ class FastRoutes:
             for route in self.routes:
                 match = route.pattern.match(path)
                 if match is not None and scope["method"] in route.methods:
+                    scope.setdefault("state", {})[ROUTE_KEY] = route.path
                     await self._serve(route, match, scope, receive, send)
                     return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                # The router's match, if any (a 405 too), for `web.observe`, which may
+                # see another copy of the scope (the sandbox prefix taken off).
+                if scope.get("route") is not None:
+                    scope.setdefault("state", {})[ROUTE_KEY] = route_template(scope)
+            return
         await self.app(scope, receive, send)
 
     async def _serve(

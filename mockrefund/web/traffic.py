@@ -28,6 +28,7 @@ from mockrefund.controls.journal import Entry, JournalWriter, headers_of, text_o
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
 from mockrefund.web.dialects import DialectRegistry
+from mockrefund.web.observe import FAULT_KEY
 from mockrefund.web.responses import WireJSON
 from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
 
@@ -99,7 +100,7 @@ class Traffic:
             if fault is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
-            entry.fault = fault.id
+            entry.fault = state[FAULT_KEY] = fault.id
             rule = fault.rule
             await _drain(recording_receive)  # so the journal shows what was sent
             if rule.latency_ms:
