@@ -90,6 +90,19 @@ class ReadCache:
         entries[key] = value
         return value
 
+    def offer(self, version: Hashable | None, values: dict[Hashable, Any]) -> None:
+        """Keep `values`, all read at `version` (taken before the read, as in `get`)."""
+        if not self.enabled or version is None:
+            return
+        seen, entries = self._state
+        if seen != version:
+            entries = {}
+            self._state = (version, entries)
+        for key, value in values.items():
+            if len(entries) >= MAX_ENTRIES:
+                _drop_oldest(entries)
+            entries[key] = value
+
     def peek(self, key: Hashable) -> Any:
         """What the cache holds for `key` at the current version, or None; never loads."""
         if not self.enabled:

@@ -143,21 +143,34 @@ def clear(db: Database, sandbox_id: str) -> None:
         session.execute(delete(_TABLE).where(_TABLE.c.sandbox_id == sandbox_id))
 
 
+def cache_key(sandbox_id: str) -> tuple[str, str]:
+    """The key of a sandbox's rules in force in the read cache."""
+    return ("faults", sandbox_id)
+
+
 def in_force(db: Database, sandbox_id: str) -> list[Fault]:
     """The sandbox's rules as matchers, from the read cache when it holds them (rules
     change only by writes that move its version: added, removed, used up)."""
-    return db.cache.get(("faults", sandbox_id), lambda: _load(db, sandbox_id))
+    return db.cache.get(cache_key(sandbox_id), lambda: _load(db, sandbox_id))
 
 
 def cached(db: Database, sandbox_id: str) -> list[Fault] | None:
     """The rules if the read cache holds them now (no database work), else None."""
-    found: list[Fault] | None = db.cache.peek(("faults", sandbox_id))
+    found: list[Fault] | None = db.cache.peek(cache_key(sandbox_id))
     return found
 
 
-def pick(db: Database, sandbox_id: str, method: str, path: str, platform: str) -> Fault | None:
-    """The first rule that matches and fires, counted against its `times`."""
-    for fault in in_force(db, sandbox_id):
+def pick(
+    db: Database,
+    sandbox_id: str,
+    method: str,
+    path: str,
+    platform: str,
+    rules: list[Fault] | None = None,
+) -> Fault | None:
+    """The first rule that matches and fires, counted against its `times`; among `rules`
+    when the caller has read them already."""
+    for fault in in_force(db, sandbox_id) if rules is None else rules:
         if fault.matches(method, path, platform) and _fires(db, fault):
             return fault
     return None
@@ -187,12 +200,14 @@ def draw(seed: int, count: int) -> float:
 def _load(db: Database, sandbox_id: str) -> list[Fault]:
     with db.read() as session:
         rows = session.connection().execute(_IN_SANDBOX, {"sandbox_id": sandbox_id}).all()
-    faults = []
-    for row in rows:
-        rule = FaultRule.model_validate(row.rule)
-        pattern = compile_pattern(rule.path) if rule.path is not None else None
-        faults.append(Fault(int(row.id), rule, pattern))
-    return faults
+    return [fault_of(row.id, row.rule) for row in rows]
+
+
+def fault_of(fault_id: int, stored_rule: Any) -> Fault:
+    """A rule in force from its row's id and `rule` column."""
+    rule = FaultRule.model_validate(stored_rule)
+    pattern = compile_pattern(rule.path) if rule.path is not None else None
+    return Fault(int(fault_id), rule, pattern)
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -204,15 +219,14 @@ def _view(row: Any) -> dict[str, Any]:
     }
 
 
-_LIVE = (_TABLE.c.remaining.is_(None)) | (_TABLE.c.remaining > 0)
+# A rule still in force (one used up is deleted, but a reader may meet it before).
+LIVE = (_TABLE.c.remaining.is_(None)) | (_TABLE.c.remaining > 0)
 _IN_SANDBOX = (
-    select(_TABLE)
-    .where(_TABLE.c.sandbox_id == bindparam("sandbox_id"), _LIVE)
-    .order_by(_TABLE.c.id)
+    select(_TABLE).where(_TABLE.c.sandbox_id == bindparam("sandbox_id"), LIVE).order_by(_TABLE.c.id)
 )
 _COUNT_MATCH = (
     update(_TABLE)
-    .where(_TABLE.c.id == bindparam("fault_id"), _LIVE)
+    .where(_TABLE.c.id == bindparam("fault_id"), LIVE)
     .values(matched=_TABLE.c.matched + 1)
     .returning(_TABLE.c.matched)
 )

@@ -1,5 +1,8 @@
 """Who is calling: a token or key, looked up within one sandbox and platform."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import bindparam
 from sqlalchemy import select as sql_select
 
@@ -22,26 +25,34 @@ def lookup(
                 .execute(_FIND, {"in_sandbox": sandbox_id, "of": platform, "key": key})
                 .first()
             )
-        if row is None:
-            return None
-        # Both tables have `id` and `sandbox_id`: split the joined row by position.
-        width = len(_CREDENTIALS.c)
-        credential = Credential.model_construct(
-            **dict(zip(_CREDENTIALS.c.keys(), row[:width], strict=True))
-        )
-        store = Store.model_construct(**dict(zip(_STORES.c.keys(), row[width:], strict=True)))
-        return credential, store
+        return None if row is None else pair_of(row)
 
-    return db.cache.get(("credential", sandbox_id, platform, key), load)
+    return db.cache.get(cache_key(sandbox_id, platform, key), load)
 
 
-_CREDENTIALS, _STORES = table_of(Credential), table_of(Store)
+def cache_key(sandbox_id: str, platform: str, key: str) -> tuple[str, str, str, str]:
+    """The key of a credential (and its store) in the read cache."""
+    return ("credential", sandbox_id, platform, key)
+
+
+def pair_of(columns: Sequence[Any]) -> tuple[Credential, Store]:
+    """A credential and its store from the columns of both tables, in table order."""
+    # Both tables have `id` and `sandbox_id`: split the joined row by position.
+    width = len(CREDENTIALS.c)
+    credential = Credential.model_construct(
+        **dict(zip(CREDENTIALS.c.keys(), columns[:width], strict=True))
+    )
+    store = Store.model_construct(**dict(zip(STORES.c.keys(), columns[width:], strict=True)))
+    return credential, store
+
+
+CREDENTIALS, STORES = table_of(Credential), table_of(Store)
 _FIND = (
-    sql_select(_CREDENTIALS, _STORES)
-    .join(_STORES, _STORES.c.id == _CREDENTIALS.c.store_id)
+    sql_select(CREDENTIALS, STORES)
+    .join(STORES, STORES.c.id == CREDENTIALS.c.store_id)
     .where(
-        _CREDENTIALS.c.sandbox_id == bindparam("in_sandbox"),
-        _CREDENTIALS.c.platform == bindparam("of"),
-        _CREDENTIALS.c.key == bindparam("key"),
+        CREDENTIALS.c.sandbox_id == bindparam("in_sandbox"),
+        CREDENTIALS.c.platform == bindparam("of"),
+        CREDENTIALS.c.key == bindparam("key"),
     )
 )

@@ -130,14 +130,17 @@ def change_clock(
         return state, moment, settled
 
 
-def prepare(db: Database, sandbox_id: str) -> tuple[datetime, Sandbox]:
+def prepare(
+    db: Database, sandbox_id: str, read: "tuple[Sandbox, datetime | None] | None" = None
+) -> tuple[datetime, Sandbox]:
     """The sandbox's "now" (and the sandbox), after settling what is due by then.
 
     Every request runs this first, so a read right after a clock change already shows
     the final state, whether or not the background sweep has passed yet. It is cheap
-    when nothing is due: one indexed probe.
+    when nothing is due: one indexed probe. `read`: the sandbox and when its next
+    transition is due, as this request read them already.
     """
-    sandbox, next_due = db.cache.get(("sandbox", sandbox_id), lambda: _load(db, sandbox_id))
+    sandbox, next_due = read or db.cache.get(cache_key(sandbox_id), lambda: _load(db, sandbox_id))
     check_ready(sandbox)
     moment = clock_of(sandbox).now(wall_now())
     if next_due is not None and next_due <= moment:
@@ -160,6 +163,11 @@ def _load(db: Database, sandbox_id: str) -> tuple[Sandbox, datetime | None]:
 
 _TABLE = table_of(Sandbox)
 _BY_ID = sql_select(_TABLE).where(_TABLE.c.id == bindparam("sandbox_id"))
+
+
+# Its key in the read cache: (the sandbox, when its next transition is due).
+def cache_key(sandbox_id: str) -> tuple[str, str]:
+    return ("sandbox", sandbox_id)
 
 
 def set_rate_limits(db: Database, sandbox_id: str, switches: dict[str, bool]) -> Sandbox:

@@ -48,6 +48,12 @@ class Dialect:
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)
 
+    def credential_key(self, request: Request) -> str | None:
+        """The credential key the request names, as the platform's authentication will
+        look it up (None: none it can tell), so that the request's first read fetches it
+        too (`web.request_context`). A wrong guess costs the platform a read of its own."""
+        return None
+
     def http_error(self, request: Request, status: int, message: str) -> Response:
         return WireJSON({"error": message, "status": status}, status)
 

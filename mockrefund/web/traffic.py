@@ -25,9 +25,11 @@ from mockrefund.clock import wall_now
 from mockrefund.controls import faults
 from mockrefund.controls.faults import NO_BODY, Fault
 from mockrefund.controls.journal import Entry, JournalWriter, headers_of, text_of
+from mockrefund.core import sandboxes
 from mockrefund.core.sandboxes import DEFAULT_SANDBOX
 from mockrefund.runtime import Runtime
-from mockrefund.web.dialects import DialectRegistry
+from mockrefund.web import request_context
+from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.observe import FAULT_KEY
 from mockrefund.web.responses import WireJSON
 from mockrefund.web.sandbox_routing import ORIGINAL_PATH_KEY, SANDBOX_KEY
@@ -96,7 +98,7 @@ class Traffic:
             await send(message)
 
         try:
-            fault = await self._fault(sandbox_id, entry.method, scope["path"], dialect.name)
+            fault = await self._fault(sandbox_id, entry.method, scope, dialect)
             if fault is None:
                 await self.app(scope, recording_receive, recording_send)
                 return
@@ -123,11 +125,32 @@ class Traffic:
             if not recorded:
                 await record()
 
-    async def _fault(self, sandbox_id: str, method: str, path: str, platform: str) -> Fault | None:
+    async def _fault(
+        self, sandbox_id: str, method: str, scope: Scope, dialect: Dialect
+    ) -> Fault | None:
+        """The fault rule that answers this request, if one fires; on the way, the
+        request's context is read (`web.request_context`) unless the read cache holds it."""
         db = self.runtime.db
-        if faults.cached(db, sandbox_id) == []:
+        if faults.cached(db, sandbox_id) == [] and db.cache.peek(sandboxes.cache_key(sandbox_id)):
             return None  # known without touching the database: the common case
-        return await run_in_threadpool(faults.pick, db, sandbox_id, method, path, platform)
+        key = dialect.credential_key(Request(scope))
+        try:
+            if db.reads_on_loop:
+                context = request_context.read(db, sandbox_id, dialect.name, key)
+            else:
+                context = await run_in_threadpool(
+                    request_context.read, db, sandbox_id, dialect.name, key
+                )
+        except sandboxes.SandboxNotFound:
+            return None  # the platform's own code meets it again, and answers in its format
+        path = scope["path"]
+        if not any(rule.matches(method, path, dialect.name) for rule in context.faults):
+            scope["state"][request_context.STATE_KEY] = context
+            return None
+        # A rule may fire (and then perhaps wait): the platform's code reads afresh.
+        return await run_in_threadpool(
+            faults.pick, db, sandbox_id, method, path, dialect.name, context.faults
+        )
 
 
 async def _drain(receive: Receive) -> None:

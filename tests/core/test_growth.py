@@ -27,10 +27,10 @@ EARLIER = (1, 300)
 # Past the longest a refund waits to settle (a day): every pending refund settles.
 SETTLE_ALL = 2 * 24 * 3600
 UNITS = 1000
-# The statement that finds when the sandbox's next settlement is due: a probe of the
-# (sandbox, status, settles_at) index, which every request makes; the only read of the
-# refund table these calls may make.
-NEXT_DUE_PROBE = "SELECT min(refund.settles_at)"
+# The probe that finds when the sandbox's next settlement is due (a statement, or a
+# subquery of the request's first read): a probe of the (sandbox, status, settles_at)
+# index, which every request makes; the only read of the refund table these calls may make.
+NEXT_DUE_PROBE = re.compile(r"SELECT min\(refund\.settles_at\)( AS \w+)? FROM refund WHERE [^)]*")
 READS_REFUNDS = re.compile(r"\b(FROM|JOIN)\s+refund\b", re.IGNORECASE)
 
 
@@ -216,5 +216,5 @@ def test_a_create_and_a_settle_read_no_earlier_refund(
 ) -> None:
     _, many = measured
     for statement in [*many.create, *many.settle]:
-        if statement.upper().startswith("SELECT") and READS_REFUNDS.search(statement):
-            assert statement.startswith(NEXT_DUE_PROBE), statement
+        if statement.upper().startswith("SELECT"):
+            assert not READS_REFUNDS.search(NEXT_DUE_PROBE.sub("", statement)), statement

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from mockrefund.core import errors
 from mockrefund.web.body import BodyError
 from mockrefund.web.dialects import FAULT_MESSAGE, HTTP_REASONS, Dialect, WireError
+from mockrefund.web.request_context import bearer_of
 from mockrefund.web.responses import WireJSON
 
 OK = 10000
@@ -101,6 +102,9 @@ def _domain_code(error: errors.DomainError) -> Code:
 class KakacloDialect(Dialect):
     name = "kakaclo"
     prefixes = ("/openapi/",)
+
+    def credential_key(self, request: Request) -> str | None:
+        return bearer_of(request)
 
     def http_error(self, request: Request, status: int, message: str) -> Response:
         code = {

@@ -6,7 +6,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockrefund.core import credentials
 from mockrefund.core.models import Store
 from mockrefund.platforms.kakaclo.errors import (
     BAD_BODY,
@@ -19,7 +18,7 @@ from mockrefund.platforms.kakaclo.errors import (
     fail,
 )
 from mockrefund.web.body import is_json_media, media_type, parse_json, read_body
-from mockrefund.web.context import Scope
+from mockrefund.web.context import Scope, credential_of
 from mockrefund.web.ratelimit import admitted
 from mockrefund.web.responses import WireJSON
 from mockrefund.web.text import is_digits
@@ -42,7 +41,7 @@ def authenticate(request: Request, scope: Scope) -> Store:
         raise fail(NO_TOKEN, "missing access token: send Authorization: Bearer <token>")
     if scheme.lower() != "bearer" or not token:
         raise fail(NO_TOKEN, "the Authorization header must be 'Bearer <token>'")
-    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, token)
+    found = credential_of(scope, PLATFORM, token)
     if found is None:
         raise fail(BAD_TOKEN, "invalid access token")
     credential, store = found

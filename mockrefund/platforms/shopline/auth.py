@@ -12,10 +12,9 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.requests import Request
 
-from mockrefund.core import credentials
 from mockrefund.core.models import Store
 from mockrefund.platforms.shopline.errors import fail
-from mockrefund.web.context import Scope
+from mockrefund.web.context import Scope, credential_of
 
 PLATFORM = "shopline"
 HANDLE_DOMAINS = ("localhost", "myshopline.com")
@@ -23,7 +22,7 @@ HANDLE_DOMAINS = ("localhost", "myshopline.com")
 
 def authenticate(request: Request, scope: Scope) -> Store:
     token = bearer_token(request.headers.get("authorization", ""))
-    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, token)
+    found = credential_of(scope, PLATFORM, token)
     if found is None:
         raise fail(401, "access token is invalid")
     credential, store = found

@@ -12,6 +12,7 @@ from mockrefund.core import errors
 from mockrefund.platforms.shopline.trace import reply
 from mockrefund.web.body import BodyError
 from mockrefund.web.dialects import Dialect, WireError
+from mockrefund.web.request_context import bearer_of
 
 TOO_MANY_REQUESTS = "Too many request"  # sic: SHOPLINE's wording
 
@@ -74,6 +75,9 @@ def _status_and_message(error: errors.DomainError) -> tuple[int, str]:
 class ShoplineDialect(Dialect):
     name = "shopline"
     prefixes = ("/admin/openapi/",)
+
+    def credential_key(self, request: Request) -> str | None:
+        return bearer_of(request)
 
     def http_error(self, request: Request, status: int, message: str) -> Response:
         return envelope(status, message)

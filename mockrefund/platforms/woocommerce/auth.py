@@ -23,11 +23,10 @@ from starlette.requests import Request
 
 from mockrefund.clock import wall_now
 from mockrefund.controls import nonces
-from mockrefund.core import credentials
 from mockrefund.core.models import Credential, Store
 from mockrefund.platforms.woocommerce.errors import fail
 from mockrefund.platforms.woocommerce.query import base_name
-from mockrefund.web.context import Scope, original_path
+from mockrefund.web.context import Scope, credential_of, original_path
 from mockrefund.web.text import is_digits
 
 PLATFORM = "woocommerce"
@@ -94,7 +93,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 def _lookup(scope: Scope, key: str) -> Caller | None:
-    found = credentials.lookup(scope.runtime.db, scope.sandbox_id, PLATFORM, key)
+    found = credential_of(scope, PLATFORM, key)
     if found is None:
         return None
     credential, store = found

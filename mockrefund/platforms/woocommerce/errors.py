@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockrefund.core import errors
+from mockrefund.platforms.woocommerce.keys import consumer_key_of
 from mockrefund.web.body import BodyError
 from mockrefund.web.dialects import FAULT_MESSAGE, Dialect, WireError
 from mockrefund.web.responses import WireJSON
@@ -66,6 +67,9 @@ def _domain(error: errors.DomainError) -> tuple[int, str, str]:
 class WooCommerceDialect(Dialect):
     name = "woocommerce"
     prefixes = ("/wc-api/",)
+
+    def credential_key(self, request: Request) -> str | None:
+        return consumer_key_of(request)
 
     def http_error(self, request: Request, status: int, message: str) -> Response:
         if status in (404, 405):
