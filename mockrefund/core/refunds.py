@@ -187,7 +187,10 @@ def create(
     policy: RefundPolicy,
     life: Lifecycle,
     now: datetime,
+    forced_queued: bool = True,
 ) -> Created:
+    """Check and write a refund, in one transaction. `forced_queued`: False when the
+    sandbox is known to have no forced outcome waiting (none is looked for)."""
     refused_by: str | None = None
     with db.write() as session:
         lifecycle.settle_due(session, store.sandbox_id, now)
@@ -200,7 +203,11 @@ def create(
         payments = _resolve_transactions(state, request)
         if request.ask_gateway:
             _ask_gateway(state)
-        forced = outcomes.take(session, store.sandbox_id, store.platform, state.order.ref)
+        forced = (
+            outcomes.take(session, store.sandbox_id, store.platform, state.order.ref)
+            if forced_queued
+            else None
+        )
         if forced is not None and not policy.asynchronous and forced.outcome == RefundStatus.FAILED:
             # A refund that is final at once can only fail by its gateway refusing it. The
             # forced outcome is used up (committed) while nothing of the refund is written.

@@ -26,6 +26,11 @@ class Scope:
     # What the traffic middleware read for this request, if it read (the credential).
     context: RequestContext | None = None
 
+    @property
+    def forced_queued(self) -> bool:
+        """Whether a refund must look for a forced outcome (True when not known)."""
+        return self.context is None or self.context.forced_queued
+
 
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime

@@ -1,6 +1,6 @@
 """One read for what every request to an emulated API needs before its platform's work:
-the sandbox (and when its next refund falls due), its fault rules in force, and the
-credential the caller names with its store.
+the sandbox (and when its next refund falls due, and whether an outcome is forced), its
+fault rules in force, and the credential the caller names with its store.
 
 Read one by one, these were three transactions and four statements on every request the
 read cache could not answer (every request on PostgreSQL, and on SQLite every request
@@ -26,7 +26,14 @@ from mockrefund.controls import faults
 from mockrefund.controls.faults import Fault
 from mockrefund.controls.tables import FaultRuleRow
 from mockrefund.core import credentials, sandboxes
-from mockrefund.core.models import Credential, Refund, RefundStatus, Sandbox, Store
+from mockrefund.core.models import (
+    Credential,
+    ForcedOutcome,
+    Refund,
+    RefundStatus,
+    Sandbox,
+    Store,
+)
 from mockrefund.core.values import table_of
 from mockrefund.db import Database
 
@@ -38,6 +45,8 @@ class RequestContext:
     sandbox: Sandbox
     next_due: datetime | None
     faults: list[Fault]
+    # Whether any forced outcome waits (none: a refund need not look for one).
+    forced_queued: bool
     # The credential named by `key` on `platform`, with its store (None: no such one).
     platform: str
     key: str | None
@@ -73,11 +82,12 @@ def read(db: Database, sandbox_id: str, platform: str, key: str | None) -> Reque
     first = rows[0]
     sandbox = Sandbox.model_construct(**dict(zip(_SANDBOX.c.keys(), first[_S], strict=True)))
     next_due: datetime | None = first[_DUE]
+    forced_queued = bool(first[_FORCED])
     rules = [
         faults.fault_of(row[_RULE_ID], row[_RULE]) for row in rows if row[_RULE_ID] is not None
     ]
     pair = None if first[_CREDENTIAL_ID] is None else credentials.pair_of(first[_PAIR])
-    context = RequestContext(sandbox, next_due, rules, platform, key, pair)
+    context = RequestContext(sandbox, next_due, rules, forced_queued, platform, key, pair)
     offered: dict[Hashable, Any] = {
         sandboxes.cache_key(sandbox_id): (sandbox, next_due),
         faults.cache_key(sandbox_id): rules,
@@ -90,15 +100,19 @@ def read(db: Database, sandbox_id: str, platform: str, key: str | None) -> Reque
 
 _SANDBOX, _REFUNDS, _RULES = table_of(Sandbox), table_of(Refund), table_of(FaultRuleRow)
 _CREDENTIALS, _STORES = credentials.CREDENTIALS, credentials.STORES
+_FORCED_OUTCOMES = table_of(ForcedOutcome)
 _NEXT_DUE = (
     select(func.min(_REFUNDS.c.settles_at))
     .where(_REFUNDS.c.sandbox_id == _SANDBOX.c.id, _REFUNDS.c.status == RefundStatus.PENDING)
     .scalar_subquery()
 )
+_FORCED_QUEUED = (
+    select(_FORCED_OUTCOMES.c.id).where(_FORCED_OUTCOMES.c.sandbox_id == _SANDBOX.c.id).exists()
+)
 # One row per rule in force (one row with no rule when there is none), each carrying the
 # sandbox, its next due time and the credential: rules are few (at most faults.MAX_RULES).
 _CONTEXT = (
-    select(_SANDBOX, _NEXT_DUE, _RULES.c.id, _RULES.c.rule, _CREDENTIALS, _STORES)
+    select(_SANDBOX, _NEXT_DUE, _FORCED_QUEUED, _RULES.c.id, _RULES.c.rule, _CREDENTIALS, _STORES)
     .select_from(
         _SANDBOX.outerjoin(_RULES, and_(_RULES.c.sandbox_id == _SANDBOX.c.id, faults.LIVE))
         .outerjoin(
@@ -117,6 +131,7 @@ _CONTEXT = (
 # Where each part sits in a row.
 _S = slice(0, len(_SANDBOX.c))
 _DUE = _S.stop
-_RULE_ID, _RULE = _DUE + 1, _DUE + 2
+_FORCED = _DUE + 1
+_RULE_ID, _RULE = _FORCED + 1, _FORCED + 2
 _PAIR = slice(_RULE + 1, _RULE + 1 + len(_CREDENTIALS.c) + len(_STORES.c))
 _CREDENTIAL_ID = _PAIR.start + list(_CREDENTIALS.c.keys()).index("id")

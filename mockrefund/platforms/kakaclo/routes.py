@@ -88,6 +88,7 @@ async def create_refund(order_id: str, request: Request) -> Response:
         POLICY,
         scope.life,
         scope.now,
+        forced_queued=scope.forced_queued,
     )
     return ok(render.refund_number(created.refund.refund.ref))
 

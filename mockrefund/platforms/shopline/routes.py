@@ -124,6 +124,7 @@ async def create_refund(version: str, request: Request) -> Response:
         POLICY,
         scope.life,
         scope.now,
+        forced_queued=scope.forced_queued,
     )
     return reply(render.created(created, after, wire_for(version)))
 

@@ -192,6 +192,7 @@ async def create_refund(call: Call) -> Response:
         POLICY,
         call.scope.life,
         call.scope.now,
+        forced_queued=call.scope.forced_queued,
     )
     return answer({"order_refund": _render_refund(call, after, created)}, status=201)
 
