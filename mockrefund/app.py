@@ -23,6 +23,7 @@ from mockrefund.web.control_plane import ADMIN, ControlPlaneOnFirstUse
 from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.fast_routes import FastRoutes, fast_routes
 from mockrefund.web.sandbox_routing import SandboxRouting
+from mockrefund.web.streams import Streams
 from mockrefund.web.traffic import Traffic
 
 log = logging.getLogger("mockrefund")
@@ -37,6 +38,8 @@ def create_app(
     serve`), so it may tune the process's garbage collector; an app embedded in another
     program (a test suite) leaves it alone."""
     runtime = runtime or Runtime(settings or Settings())
+    # Journal streams: how many are open, and the signal that ends them.
+    streams = Streams(runtime.settings.max_streams)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,8 +52,10 @@ def create_app(
             gc.freeze()
         sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
         try:
-            yield
+            with streams.stop_on_signals():
+                yield
         finally:
+            streams.stopping.set()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -66,6 +71,7 @@ def create_app(
         openapi_url=f"{ADMIN}/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.streams = streams
     registry = DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     )
