@@ -67,9 +67,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -238,19 +238,21 @@ def mockrefund(request: pytest.FixtureRequest, mockrefund_server: Server) -> Ite
         sandbox.delete(missing_ok=True)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failure's report gets its sandbox's journal, read while the sandbox still lives
     (its fixture is torn down after the report of the test's call is made)."""
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+    report = yield
     if not report.failed or report.when == "teardown":
-        return
+        return report
     sandbox = item.stash.get(SANDBOX_KEY, None)
     entries = item.config.getoption("mockrefund_journal", JOURNAL_ENTRIES)
     if sandbox is None or not entries or entries <= 0:
-        return
+        return report
     from mockrefund.testing_journal import SECTION
     from mockrefund.testing_journal import report as journal_report
 
     report.sections.append((SECTION, journal_report(sandbox, entries)))
+    return report
