@@ -152,3 +152,25 @@ def test_no_server_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("mockrefund: no mockrefund server answers at http://127.0.0.1:9")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_the_admin_token_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tails: list[Tail]
+) -> None:
+    monkeypatch.setenv("MOCKREFUND_ADMIN_TOKEN", "team-secret")
+    with running_server(tmp_path / "token.db") as server:
+        monkeypatch.delenv("MOCKREFUND_ADMIN_TOKEN")
+        refused = subprocess.run(
+            [sys.executable, "-m", "mockrefund", "tail", "--url", server.url],
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+        )
+        assert refused.returncode == 2
+        assert refused.stderr.startswith(f"mockrefund: the server at {server.url}/__admin/")
+        assert "answered 401: this control plane needs its admin token" in refused.stderr
+        tail = Tail("--url", server.url, env={"MOCKREFUND_ADMIN_TOKEN": "team-secret"})
+        tails.append(tail)
+        assert tail.line(tail.err).startswith("mockrefund: following the default sandbox")
+        httpx.get(f"{server.url}/openapi/v2/order/orders/refund/10001", headers=TOKEN)
+        assert " GET " in tail.line()

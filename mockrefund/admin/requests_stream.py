@@ -5,7 +5,8 @@ sandbox's journal; `GET /__admin/requests/stream/all` follows every sandbox's, f
 operator. Each recorded request is one event: `id:` the entry's id, `event: request`,
 `data:` the entry as the journal lists it. A client that reconnects with `Last-Event-ID`
 gets what it missed and nothing twice; `after=ID` starts after that entry (`after=0`: the
-whole journal kept), and without either a stream starts with the next request.
+whole journal kept), and without either a stream starts with the next request;
+`stop_after=N` ends it after N events (a script that waits for the next request).
 
 Entries are read from the database (see `controls.journal_follow`), so a stream sees the
 requests every server took. Polls run on a worker thread; between them the stream sleeps
@@ -44,6 +45,10 @@ AfterQuery = Annotated[
     Query(ge=0, description="Start after this entry id (0: the whole journal kept)."),
 ]
 LastEventId = Annotated[str | None, Header(description="Resume after this entry id.")]
+StopAfterQuery = Annotated[
+    int | None,
+    Query(ge=1, description="End the stream after this many events (a script waiting for N)."),
+]
 
 
 def streams_of(request: Request) -> Streams:
@@ -97,6 +102,7 @@ def stream_requests(
     where: FilterDep,
     after: AfterQuery = None,
     last_event_id: LastEventId = None,
+    stop_after: StopAfterQuery = None,
 ) -> EventStream:
     """Each request the sandbox records from now on (or after `after` / `Last-Event-ID`),
     filtered as the journal's list is."""
@@ -111,7 +117,7 @@ def stream_requests(
     def render(batch: Batch) -> list[bytes]:
         return [event(entry.id, entry.view()) for _, entry in batch.entries]
 
-    return EventStream(_events(follower.poll, render, slot), slot)
+    return EventStream(_events(follower.poll, render, slot, stop_after), slot)
 
 
 @server_router.get(
@@ -126,6 +132,7 @@ def stream_all_requests(
     where: FilterDep,
     after: AfterQuery = None,
     last_event_id: LastEventId = None,
+    stop_after: StopAfterQuery = None,
 ) -> EventStream:
     """As the sandbox's stream, for every sandbox; each entry also says its `sandbox`."""
     start = _start_after(after, last_event_id)
@@ -142,20 +149,28 @@ def stream_all_requests(
             for sandbox, entry in batch.entries
         ]
 
-    return EventStream(_events(follower.poll, render, slot), slot)
+    return EventStream(_events(follower.poll, render, slot, stop_after), slot)
 
 
 async def _events(
-    poll: Callable[[], Batch], render: Callable[[Batch], list[bytes]], slot: Slot
+    poll: Callable[[], Batch],
+    render: Callable[[Batch], list[bytes]],
+    slot: Slot,
+    stop_after: int | None = None,
 ) -> AsyncIterator[bytes]:
     """The stream's bytes: a greeting at once (so the client knows it is connected),
     then each batch as it is found, a comment now and then, `end` if the sandbox goes."""
     yield f": mockrefund journal\nretry: {RETRY_MS}\n\n".encode()
     quiet = 0.0
+    left = stop_after
     while not slot.stopping:
         batch = await asyncio.to_thread(poll)
         for chunk in render(batch):
             yield chunk  # waits while the client's socket is full: nothing piles up
+            if left is not None:
+                left -= 1
+                if left == 0:
+                    return
         if batch.gone:
             yield b'event: end\ndata: {"reason":"the sandbox was deleted"}\n\n'
             return

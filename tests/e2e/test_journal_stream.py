@@ -215,3 +215,12 @@ def test_the_server_stops_at_once_with_streams_open(tmp_path: Path) -> None:
                 events.next()
     finally:
         server.stop()
+
+
+def test_stop_after_ends_the_stream_after_so_many_events(sandbox: Sandbox) -> None:
+    for _ in range(3):
+        sandbox.read()
+    # A plain GET: it returns once the stream ends.
+    answer = httpx.get(f"{sandbox.admin}/requests/stream", params={"after": 0, "stop_after": 2})
+    ids = [line.removeprefix("id: ") for line in answer.text.splitlines() if line.startswith("id:")]
+    assert ids == [str(entry["id"]) for entry in sandbox.journal()[:2]]
