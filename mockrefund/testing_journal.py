@@ -41,7 +41,9 @@ def report(sandbox: Sandbox, entries: int) -> str:
         return f"sandbox {sandbox.id}: no request reached it"
     head = f"sandbox {sandbox.id}: "
     head += (
-        f"the last {len(shown)} of {total} requests" if total > len(shown) else f"{total} requests"
+        f"the last {len(shown)} of {total} requests"
+        if total > len(shown)
+        else f"{total} request{'' if total == 1 else 's'}"
     )
     return "\n\n".join([head, *(describe(entry) for entry in shown)])
 

@@ -51,6 +51,13 @@ StopAfterQuery = Annotated[
 ]
 
 
+STREAM_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "Events, until the end"},
+    400: {"description": "A bad filter or Last-Event-ID"},
+    503: {"description": "The server holds `max_streams` streams (or the sandbox is reset)"},
+}
+
+
 def streams_of(request: Request) -> Streams:
     streams: Streams = request.app.state.streams
     return streams
@@ -93,7 +100,7 @@ def _start_after(after: int | None, last_event_id: str | None) -> int | None:
     "/requests/stream",
     summary="Follow the journal (Server-Sent Events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=STREAM_ANSWERS,
 )
 def stream_requests(
     request: Request,
@@ -124,7 +131,7 @@ def stream_requests(
     "/requests/stream/all",
     summary="Follow every sandbox's journal (Server-Sent Events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=STREAM_ANSWERS,
 )
 def stream_all_requests(
     request: Request,
