@@ -8,7 +8,8 @@ the next batch only once it took the last.
 A sandbox's journal is followed by position (its own 1, 2, 3, ...). Positions are handed
 out under the sandbox's head row, which its writer holds until it commits, so entries
 become visible in position order: reading past the last position seen never skips one.
-When nothing was written, a poll is one primary-key read (the sandbox and its head row).
+When nothing was written, a poll is one statement of lookups by key (the sandbox, its
+head row, the entry last read, which tells a reset: positions then start over).
 
 The whole server's journal is followed by id. Ids come from one sequence, and on
 PostgreSQL two sandboxes' writers may commit out of id order; the ids skipped over are
@@ -38,16 +39,24 @@ _JOURNAL = table_of(JournalEntry)
 _HEAD = table_of(JournalHead)
 _SANDBOX = table_of(Sandbox)
 
-_SANDBOX_AND_HEAD = (
-    select(_SANDBOX.c.id, _HEAD.c.last_position)
-    .select_from(_SANDBOX.outerjoin(_HEAD, _HEAD.c.sandbox_id == _SANDBOX.c.id))
+# The sandbox, its last position, and the id of the entry at the position last read:
+# three lookups by key, in one statement.
+_WHERE_IT_STANDS = (
+    select(_SANDBOX.c.id, _HEAD.c.last_position, _JOURNAL.c.id.label("entry_id"))
+    .select_from(
+        _SANDBOX.outerjoin(_HEAD, _HEAD.c.sandbox_id == _SANDBOX.c.id).outerjoin(
+            _JOURNAL,
+            (_JOURNAL.c.sandbox_id == _SANDBOX.c.id)
+            & (_JOURNAL.c.position == bindparam("position")),
+        )
+    )
     .where(_SANDBOX.c.id == bindparam("sandbox_id"))
 )
-_FROM_POSITION = (
+_AFTER_POSITION = (
     select(_JOURNAL)
     .where(
         _JOURNAL.c.sandbox_id == bindparam("sandbox_id"),
-        _JOURNAL.c.position >= bindparam("position"),
+        _JOURNAL.c.position > bindparam("position"),
     )
     .order_by(_JOURNAL.c.position)
     .limit(BATCH + 1)
@@ -113,31 +122,27 @@ class SandboxFollower:
                 self.position = int(found.scalar() or 0)
 
     def poll(self) -> Batch:
+        where = {"sandbox_id": self.sandbox_id, "position": self.position}
         with self.db.read() as session:
             conn = session.connection()
-            row = conn.execute(_SANDBOX_AND_HEAD, {"sandbox_id": self.sandbox_id}).first()
+            row = conn.execute(_WHERE_IT_STANDS, where).first()
             if row is None:
                 return Batch(gone=True)
             head = int(row.last_position or 0)
-            if head < self.position:
-                # The sandbox was reset: its positions start over, its ids go on.
-                self.position = 0
+            if head < self.position or row.entry_id not in (None, self.last_id):
+                # The sandbox was reset: its positions started over (its ids go on),
+                # and the position last read is now short of the head, or holds
+                # another entry. Its new journal is read from the start.
+                self.position = where["position"] = 0
             if head == self.position:
                 return Batch()
-            rows = conn.execute(
-                _FROM_POSITION, {"sandbox_id": self.sandbox_id, "position": self.position}
-            ).all()
-            if rows and rows[0].position == self.position and rows[0].id != self.last_id:
-                # The last position seen holds another entry: reset, and written past
-                # where this follower was. Read the new journal from its start.
-                self.position = 0
-                rows = conn.execute(
-                    _FROM_POSITION, {"sandbox_id": self.sandbox_id, "position": 0}
-                ).all()
-        fresh = [row for row in rows if row.id > self.last_id][:BATCH]
+            rows = conn.execute(_AFTER_POSITION, where).all()
         batch = Batch(more=len(rows) > BATCH)
-        for row in fresh:
-            self.last_id, self.position = int(row.id), int(row.position)
+        for row in rows[:BATCH]:
+            self.position = int(row.position)
+            if row.id <= self.last_id:
+                continue
+            self.last_id = int(row.id)
             entry = _entry(row._mapping)
             if matches(entry, self.where):
                 batch.entries.append((self.sandbox_id, entry))

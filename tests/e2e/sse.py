@@ -1,12 +1,16 @@
 """A small reader of Server-Sent Events, for tests of the journal's streams."""
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+# Seconds an event may take to come before the test fails.
+PATIENCE = 20.0
 
 
 @dataclass
@@ -22,9 +26,14 @@ class EventReader:
         self._lines = response.iter_lines()
 
     def next(self) -> Event:
-        """The next event (comments and the `retry` field skipped)."""
+        """The next event (comments and the `retry` field skipped). A test fails, rather
+        than hangs, on an event that does not come: the server's keep-alive comments
+        come every 15 seconds, and after `PATIENCE` the next one ends the wait."""
+        deadline = time.monotonic() + PATIENCE
         fields: dict[str, str] = {}
         for line in self._lines:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no event within {PATIENCE} seconds")
             if line == "":
                 if "data" in fields or "event" in fields:
                     data = json.loads(fields["data"]) if "data" in fields else None
