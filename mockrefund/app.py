@@ -55,7 +55,7 @@ def create_app(
             with streams.stop_on_signals():
                 yield
         finally:
-            streams.stopping.set()
+            streams.close()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper

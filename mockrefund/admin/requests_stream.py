@@ -9,8 +9,8 @@ whole journal kept), and without either a stream starts with the next request;
 `stop_after=N` ends it after N events (a script that waits for the next request).
 
 Entries are read from the database (see `controls.journal_follow`), so a stream sees the
-requests every server took. Polls run on a worker thread; between them the stream sleeps
-on the event loop. A stream ends when its client goes, its sandbox is deleted (a last
+requests every server took. Polls run on the streams' own threads; between them the
+stream sleeps on the event loop. A stream ends when its client goes, its sandbox is deleted (a last
 `event: end`), or the server stops.
 """
 
@@ -171,7 +171,7 @@ async def _events(
     quiet = 0.0
     left = stop_after
     while not slot.stopping:
-        batch = await asyncio.to_thread(poll)
+        batch = await slot.run(poll)
         for chunk in render(batch):
             yield chunk  # waits while the client's socket is full: nothing piles up
             if left is not None:

@@ -10,14 +10,21 @@ stream would never end: `stop_on_signals` notes the signal, on its way to the se
 own handler, and every stream ends at its next poll.
 """
 
+import asyncio
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Threads that run the streams' polls: their own, so that however many streams wait on
+# the database, the journal's writes and the requests' work never wait behind them.
+POLL_THREADS = 2
+
+T = TypeVar("T")
 
 
 class TooManyStreams(RuntimeError):
@@ -30,6 +37,19 @@ class Streams:
         self.open = 0
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+        self._pollers: ThreadPoolExecutor | None = None
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work` (blocking database reads) on the streams' own threads."""
+        if self._pollers is None:
+            self._pollers = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="mockrefund-stream")
+        return await asyncio.get_running_loop().run_in_executor(self._pollers, work)
+
+    def close(self) -> None:
+        """End the streams (at their next poll) and let their threads go."""
+        self.stopping.set()
+        if self._pollers is not None:
+            self._pollers.shutdown(wait=False, cancel_futures=True)
 
     def take(self) -> "Slot":
         """A place for one more stream, or `TooManyStreams`."""
@@ -83,6 +103,10 @@ class Slot:
     @property
     def stopping(self) -> bool:
         return self._streams is None or self._streams.stopping.is_set()
+
+    async def run(self, work: Callable[[], T]) -> T:
+        assert self._streams is not None, "a stream polls only while it holds its slot"
+        return await self._streams.run(work)
 
     def give_back(self) -> None:
         if self._streams is not None:
