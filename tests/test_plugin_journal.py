@@ -138,3 +138,30 @@ def test_twenty_by_default(pytester: pytest.Pytester, server: Server, reads: Pat
     result = run(pytester, server)
     result.stdout.fnmatch_lines(["sandbox sbx_*: 4 requests"])
     assert [read["limit"] for read in noted(reads)] == [20]
+
+
+def test_credentials_in_the_query_and_headers_are_masked() -> None:
+    from mockrefund.testing_journal import describe
+
+    text = describe(
+        {
+            "id": 7,
+            "at": "2030-01-01T00:00:00Z",
+            "method": "GET",
+            "path": "/wp-json/wc/v3/orders/645",
+            "query": "consumer_key=ck_1&consumer_secret=cs_2&oauth_signature=abc&page=2",
+            "request_headers": {"host": "x", "Authorization": "Basic Y2s6Y3M=", "X-Api-Key": "k"},
+            "request_body": "",
+            "status": 401,
+            "duration_ms": 1.5,
+            "fault": 3,
+            "response_body": "",
+        }
+    )
+    assert text.splitlines() == [
+        "#7 2030-01-01T00:00:00Z GET /wp-json/wc/v3/orders/645"
+        "?consumer_key=***&consumer_secret=***&oauth_signature=***&page=2",
+        "> Authorization: Basic ***",
+        "> X-Api-Key: ***",
+        "< 401 in 1.5 ms, answered by fault rule 3",
+    ]
