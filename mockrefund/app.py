@@ -26,6 +26,7 @@ from mockrefund.web.dialects import Dialect, DialectRegistry
 from mockrefund.web.fast_routes import FastRoutes, fast_routes, template_of
 from mockrefund.web.observe import RequestObserver
 from mockrefund.web.sandbox_routing import SandboxRouting
+from mockrefund.web.streams import Streams
 from mockrefund.web.traffic import Traffic
 
 log = logging.getLogger("mockrefund")
@@ -40,6 +41,8 @@ def create_app(
     serve`), so it may tune the process's garbage collector; an app embedded in another
     program (a test suite) leaves it alone."""
     runtime = runtime or Runtime(settings or Settings())
+    # Journal streams: how many are open, and the signal that ends them.
+    streams = Streams(runtime.settings.max_streams)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,8 +55,10 @@ def create_app(
             gc.freeze()
         sweeper = asyncio.create_task(_sweep(runtime), name="mockrefund-settle")
         try:
-            yield
+            with streams.stop_on_signals():
+                yield
         finally:
+            streams.close()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -70,6 +75,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.metrics = metrics = Metrics(runtime.db)
+    app.state.streams = streams
     registry = DialectRegistry(
         [kakaclo.DIALECT, shopline.DIALECT, woocommerce.DIALECT], fallback=Dialect()
     )

@@ -4,6 +4,7 @@
     mockrefund fixtures check PATH
     mockrefund sandbox create [--url URL] [--fixtures NAME] [--seed N] [--format text|export|json]
     mockrefund sandbox delete [--url URL] ID
+    mockrefund tail [--url URL] [--sandbox ID | --all] [--json] [--platform P] [--method M] ...
 
 Flags win over `MOCKREFUND_*` environment variables, which win over the defaults.
 Problems (a bad setting, a bad fixture, a port in use) are said in one line each,
@@ -165,6 +166,22 @@ def _parser() -> argparse.ArgumentParser:
     delete.add_argument("--url", help=url_help)
     delete.add_argument("id", help="the sandbox's id")
     delete.set_defaults(run=_delete_sandbox)
+
+    tail = commands.add_parser(
+        "tail", help="print each request to a sandbox as it happens, one line per request"
+    )
+    tail.add_argument("--url", help=url_help)
+    which = tail.add_mutually_exclusive_group()
+    which.add_argument("--sandbox", metavar="ID", help="the sandbox (default: the default one)")
+    which.add_argument(
+        "--all", action="store_true", help="every sandbox of the server (each line names it)"
+    )
+    tail.add_argument("--json", action="store_true", help="each journal entry as one line of JSON")
+    tail.add_argument("--platform", help="only this platform's requests")
+    tail.add_argument("--method", help="only this method")
+    tail.add_argument("--path", metavar="REGEX", help="only paths this expression is found in")
+    tail.add_argument("--status", type=int, help="only answers with this status")
+    tail.set_defaults(run=_tail)
     return parser
 
 
@@ -460,4 +477,38 @@ def _delete_sandbox(args: argparse.Namespace) -> int:
         except MockrefundError as error:
             raise _admin_problem(url, error) from None
     print(f"deleted {args.id}")
+    return 0
+
+
+def _tail(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+
+    from mockrefund.tail import SandboxGone, TailProblem, follow, line
+
+    url = _server_url(args).rstrip("/")
+    if args.all:
+        stream, subject = f"{url}/__admin/requests/stream/all", "every sandbox"
+    elif args.sandbox:
+        stream = f"{url}/__admin/sandboxes/{quote(args.sandbox, safe='')}/requests/stream"
+        subject = f"sandbox {args.sandbox}"
+    else:
+        stream, subject = f"{url}/__admin/requests/stream", "the default sandbox"
+    token = os.environ.get("MOCKREFUND_ADMIN_TOKEN")
+    headers = {"X-Mockrefund-Admin-Token": token} if token else {}
+    filters = {name: getattr(args, name) for name in ("platform", "method", "path", "status")}
+
+    def connected(again: bool) -> None:
+        what = "reconnected to" if again else "following"
+        print(
+            f"mockrefund: {what} {subject} at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True
+        )
+
+    params = {name: value for name, value in filters.items() if value is not None}
+    try:
+        for entry in follow(stream, headers, params, on_connect=connected):
+            print(json.dumps(entry) if args.json else line(entry), flush=True)
+    except TailProblem as problem:
+        raise UsageProblem(str(problem)) from None
+    except SandboxGone:
+        print(f"mockrefund: {subject} was deleted", file=sys.stderr)
     return 0

@@ -196,6 +196,16 @@ class Settings(BaseSettings):
             "oldest go first. See [The journal](faults.md#the-journal)."
         ),
     )
+    max_streams: Annotated[int, Field(ge=1)] = Field(
+        64,
+        description=(
+            "Journal streams (`GET /__admin/requests/stream` and the like) each server "
+            "process keeps open at once (1 or more; each of `--workers N` has its own); "
+            'one more is refused with 503 `{"error": ..., "status": 503}`. A stream '
+            "holds at most 16 journal entries in memory beyond its socket's buffer. See "
+            "[Following the journal](faults.md#following-the-journal)."
+        ),
+    )
     read_cache: bool = Field(
         True,
         description=(

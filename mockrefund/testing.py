@@ -50,6 +50,12 @@ Fixtures:
 - `mockrefund_server` (session): the `mockrefund.client.Server`, for tests that want to
   make sandboxes themselves or use the default one.
 
+A failing test that used the `mockrefund` fixture shows its sandbox's journal in its
+report, under "mockrefund journal": the newest requests the code under test sent and the
+answers it got (headers that carry secrets masked, bodies cut short), read before the
+sandbox is deleted. `--mockrefund-journal N` shows the newest N (default 20); 0 shows
+none. A passing test costs nothing more: the journal is read only for a failure.
+
 A test suite that uses neither fixture pays nothing: no server is started and not even the
 HTTP client is imported.
 """
@@ -61,7 +67,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,6 +77,9 @@ if TYPE_CHECKING:
     from mockrefund.client import Sandbox, Server
 
 URL_ENV = "MOCKREFUND_URL"
+# The sandbox of the test that asked for one, while it lives.
+SANDBOX_KEY = pytest.StashKey["Sandbox"]()
+JOURNAL_ENTRIES = 20
 START_TIMEOUT = 30.0
 # Settings of the user's environment that would send the server we start elsewhere.
 _NOT_INHERITED = ("MOCKREFUND_DATABASE_URL", "MOCKREFUND_HOST", "MOCKREFUND_RESET")
@@ -84,6 +93,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="URL",
         help=f"use the mockrefund server at URL (also ${URL_ENV}) instead of starting one",
+    )
+    group.addoption(
+        "--mockrefund-journal",
+        dest="mockrefund_journal",
+        type=int,
+        default=JOURNAL_ENTRIES,
+        metavar="N",
+        help="a failing test's report shows the newest N requests of its sandbox "
+        f"(default {JOURNAL_ENTRIES}; 0: none)",
     )
 
 
@@ -212,7 +230,29 @@ def mockrefund(request: pytest.FixtureRequest, mockrefund_server: Server) -> Ite
     marker = request.node.get_closest_marker("mockrefund")
     options = dict(marker.kwargs) if marker else {}
     sandbox = mockrefund_server.create_sandbox(**options)
+    request.node.stash[SANDBOX_KEY] = sandbox
     try:
         yield sandbox
     finally:
+        del request.node.stash[SANDBOX_KEY]
         sandbox.delete(missing_ok=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure's report gets its sandbox's journal, read while the sandbox still lives
+    (its fixture is torn down after the report of the test's call is made)."""
+    report = yield
+    if not report.failed or report.when == "teardown":
+        return report
+    sandbox = item.stash.get(SANDBOX_KEY, None)
+    entries = item.config.getoption("mockrefund_journal", JOURNAL_ENTRIES)
+    if sandbox is None or not entries or entries <= 0:
+        return report
+    from mockrefund.testing_journal import SECTION
+    from mockrefund.testing_journal import report as journal_report
+
+    report.sections.append((SECTION, journal_report(sandbox, entries)))
+    return report

@@ -14,6 +14,7 @@ from mockrefund.controls.faults import TooManyRules
 from mockrefund.fixtures import FixtureError
 from mockrefund.runtime import DefaultSandboxProtected, SandboxLimitReached, UnknownFixtureSet
 from mockrefund.web.responses import WireJSON
+from mockrefund.web.streams import TooManyStreams
 
 
 def install_answers(app: FastAPI) -> None:
@@ -29,3 +30,4 @@ def install_answers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownFixtureSet, answer(404))
     app.add_exception_handler(FixtureError, answer(400))
     app.add_exception_handler(DefaultSandboxProtected, answer(400))
+    app.add_exception_handler(TooManyStreams, answer(503))

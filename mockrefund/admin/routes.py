@@ -9,7 +9,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from mockrefund import __version__
-from mockrefund.admin import clock, faults, metrics, orders, outcomes, requests, sandboxes
+from mockrefund.admin import (
+    clock,
+    faults,
+    metrics,
+    orders,
+    outcomes,
+    requests,
+    requests_stream,
+    sandboxes,
+)
 from mockrefund.admin.deps import RuntimeDep
 from mockrefund.core import sandboxes as core_sandboxes
 from mockrefund.dashboard.routes import install as install_dashboard
@@ -30,8 +39,9 @@ def health(runtime: RuntimeDep) -> dict[str, Any]:
 
 guarded.include_router(sandboxes.router)
 guarded.include_router(metrics.router)
+guarded.include_router(requests_stream.server_router)
 for prefix in ("", "/sandboxes/{sandbox_id}"):
-    for part in (clock, orders, outcomes, requests, faults):
+    for part in (clock, orders, outcomes, requests, requests_stream, faults):
         guarded.include_router(part.router, prefix=prefix)
 router.include_router(guarded)
 

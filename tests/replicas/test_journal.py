@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from tests.e2e.sse import stream
 from tests.platforms.shopline.conftest import SEED_ORDER
 from tests.replicas.apis import Admin, Kakaclo, Sandbox, Shopline, Woo, at_once, expect
 from tests.replicas.servers import Pair, Server
@@ -68,3 +69,23 @@ def test_requests_at_once_over_both_are_each_recorded_once(pair: Pair, sandbox: 
     assert sorted(number_of(e) for e in entries) == list(range(AT_ONCE))
     ids = [e["id"] for e in entries]
     assert ids == sorted(set(ids)), ids
+
+
+def test_a_stream_through_either_server_has_every_request_once(
+    pair: Pair, sandbox: Sandbox
+) -> None:
+    admin = Admin(sandbox)
+    url = f"{pair.a.url}{sandbox.admin}/requests/stream"
+    with stream(url) as own, stream(f"{pair.b.url}/__admin/requests/stream/all") as everyone:
+        servers = list(pair.alternating(AT_ONCE))
+        at_once([lambda n=n, s=s: call(sandbox, s, n) for n, s in enumerate(servers)])
+        seen = own.take(AT_ONCE)
+        # The server's stream may hold other tests' requests too: this sandbox's are kept.
+        seen_by_all = []
+        while len(seen_by_all) < AT_ONCE:
+            event = everyone.next()
+            if event.data["sandbox"] == sandbox.id:
+                seen_by_all.append(event)
+    entries = admin.journal(pair.b)
+    assert [e.data for e in seen] == entries  # each once, in the journal's order
+    assert sorted(int(str(e.id)) for e in seen_by_all) == [e["id"] for e in entries]
