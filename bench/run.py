@@ -255,6 +255,8 @@ def main() -> None:
     began = time.perf_counter()
     figures: dict = {"args": args, "machine": report.machine(java, wrk, jar)}
     figures["load_before"] = os.getloadavg()[0]
+    log("statements per request (in-process)")
+    figures["statements"] = count_statements()
     with tempfile.TemporaryDirectory(prefix="mockrefund-bench-") as folder:
         tmp = Path(folder)
         log(f"writing fixtures: {args.orders}, {args.small} and {args.big} orders per platform")
@@ -272,8 +274,6 @@ def main() -> None:
         sets = {"small": (args.small, small), "big": (args.big, big)}
         figures["growth"] = measure_growth(args, wrk, tmp, sets)
         figures["history"] = measure_history(args, wrk, tmp, history)
-    log("statements per request (in-process)")
-    figures["statements"] = count_statements()
     figures["total_s"] = time.perf_counter() - began
     figures["load_after"] = os.getloadavg()[0]
     args.out.write_text(report.render(figures))
