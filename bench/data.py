@@ -60,8 +60,15 @@ REQUESTS = {
 }
 
 
-def kakaclo_order(i: int) -> dict:
+def kakaclo_order(i: int, refunds: int = 1) -> dict:
+    """Generated Kakaclo order `i`, with `refunds` refunds of one unit of its first item
+    (and as many units again left to refund when there are more than one)."""
     first = fill("3{i}0", i)
+    history = [
+        {"id": f"6{i:07d}{n:05d}", "created_at": _time(i, hour=12), "amount": "12.5000",
+         "lines": [{"item": first, "quantity": 1, "amount": "12.5000"}]}
+        for n in range(1, refunds)
+    ]  # fmt: skip
     return {
         "id": fill("200000{i}", i),
         "created_at": _time(i),
@@ -69,13 +76,14 @@ def kakaclo_order(i: int) -> dict:
         "attributes": {"customOrderId": fill("BENCH-{i}", i), "warehouseId": 13},
         "items": [
             {"id": first, "sku": fill("BENCH-{i}-A", i), "name": "Tee - Red / M",
-             "quantity": 3, "price": "12.5000"},
+             "quantity": 3 if refunds == 1 else 2 * refunds, "price": "12.5000"},
             {"id": fill("3{i}1", i), "sku": fill("BENCH-{i}-B", i), "name": "Socks",
              "quantity": 2, "price": "4.2000"},
         ],
         "refunds": [
             {"id": fill("5{i}", i), "created_at": _time(i, hour=12), "amount": "12.5000",
              "lines": [{"item": first, "quantity": 1, "amount": "12.5000"}]},
+            *history,
         ],
     }  # fmt: skip
 
@@ -133,10 +141,12 @@ GENERATORS = {
 
 
 def write_fixtures(
-    folder: Path, orders: int, platforms: tuple[str, ...] = tuple(GENERATORS)
+    folder: Path, orders: int, platforms: tuple[str, ...] = tuple(GENERATORS), history: int = 0
 ) -> Path:
     """Write the default fixtures plus `orders` generated orders in the default store of
-    each named platform into `folder`, one file per platform as in fixtures/default."""
+    each named platform into `folder`, one file per platform as in fixtures/default.
+    With `history`, Kakaclo's store also gets order number `orders` with that many
+    refunds already."""
     folder.mkdir(parents=True, exist_ok=True)
     for source in sorted(DEFAULT_FIXTURES.glob("*.json")):
         document = json.loads(source.read_text())
@@ -144,6 +154,8 @@ def write_fixtures(
             platform = store["platform"]
             if platform in platforms and store["handle"] == DEFAULT_STORES[platform]:
                 store["orders"].extend(map(GENERATORS[platform], range(orders)))
+                if platform == "kakaclo" and history:
+                    store["orders"].append(kakaclo_order(orders, history))
         (folder / source.name).write_text(json.dumps(document, separators=(",", ":")))
     return folder
 

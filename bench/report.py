@@ -18,11 +18,24 @@ LABELS = {
     "shopline_create": "(c) SHOPLINE create refund",
     "woocommerce_list": "(d) WooCommerce list refunds",
 }
+# The calls whose latency the growth and history sections compare.
+LATENCY_KINDS = ("kakaclo_query", "kakaclo_create")
 # Minimum throughput as a fraction of the floor's (the same work at the least cost).
 THROUGHPUT_TARGET = {"kakaclo_query": 0.5, "woocommerce_list": 0.5,
                      "kakaclo_create": 0.5, "shopline_create": 0.5}  # fmt: skip
 # Latency at one connection, p99, of a create.
 CREATE_P99_MS = 5.0
+# The big store: seeding a new database, its peak memory, and a restart on it.
+SEED_S, SEED_MB, RESTART_S = 60.0, 500.0, 2.0
+# Latency with much more in the store, or on the order, over latency with little.
+GROWTH_RATIO = 1.2
+# SQL statements per request (BEGINs apart), by the call's last word.
+STATEMENTS = {"create": 8, "query": 3}
+SANDBOX_STATEMENTS = 15
+PLATFORM_NAMES = {"kakaclo": "Kakaclo", "shopline": "SHOPLINE", "woocommerce": "WooCommerce"}
+# `serve --workers 2` over one process, both on SQLite (bench/topologies.py's names).
+ONE_PROCESS, WORKERS = "one process, SQLite", "--workers 2, SQLite"
+WORKERS_RATIO = 1.6
 
 
 def machine(java: str, wrk: str, jar: Path) -> dict[str, str]:
@@ -118,6 +131,14 @@ def render(figures: dict) -> str:
         "",
         *_growth_table(figures["growth"]),
         "",
+        "## Refunds on one order",
+        "",
+        *_history_table(figures["history"]),
+        "",
+        "## SQL statements per request",
+        "",
+        *_statements_table(figures["statements"]),
+        "",
         "## Status mix",
         "",
         "Answers by HTTP status (32 connections / 1 connection). Socket errors and a pool "
@@ -130,11 +151,7 @@ def render(figures: dict) -> str:
 
 
 def _main_table(figures: dict) -> list[str]:
-    rows = [
-        "| Figure | mockrefund | WireMock | bare ASGI | floor | mockrefund ÷ floor "
-        "| mockrefund ÷ WireMock | Target | Met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-    ]
+    rows: list[list[str]] = []
 
     def row(name: str, values: dict, unit: str, target: str = "", met: bool | None = None):
         cells = [
@@ -142,11 +159,8 @@ def _main_table(figures: dict) -> list[str]:
             for peer in (MOCK, WIREMOCK, BARE, FLOOR)
         ]
         to_floor = _ratio(values[MOCK] / values[FLOOR]) if FLOOR in values else "n/a"
-        rows.append(
-            f"| {name} | {' | '.join(cells)} | {to_floor} "
-            f"| {_ratio(values[MOCK] / values[WIREMOCK])} | {target} "
-            f"| {'' if met is None else ('yes' if met else '**no**')} |"
-        )
+        to_wiremock = _ratio(values[MOCK] / values[WIREMOCK])
+        rows.append([name, *cells, to_floor, to_wiremock, target, _met(met)])
 
     startup = {name: seconds * 1000 for name, seconds in figures["startup"].items()}
     ratio = startup[MOCK] / startup[WIREMOCK]
@@ -180,14 +194,16 @@ def _main_table(figures: dict) -> list[str]:
     row("Peak memory (RSS)", rss, "MiB", "≤ 1x WireMock", rss[MOCK] / rss[WIREMOCK] <= 1)
     sandboxes = figures["sandboxes"]
     create, reset = sandboxes["create_ms"], sandboxes["reset_ms"]
+    alone = ["n/a"] * 5  # figures no peer has
+    seeding = f"Seeding {figures['args'].orders:,} orders per platform (start to first answer)"
     rows += [
-        f"| Sandbox create, median | {create:.1f} ms | n/a | n/a | n/a | n/a | n/a | ≤ 10 ms "
-        f"| {'yes' if create <= 10 else '**no**'} |",
-        f"| Sandbox reset, median | {reset:.1f} ms | n/a | n/a | n/a | n/a | n/a | | |",
-        f"| Seeding {figures['args'].orders:,} orders per platform (start to first answer) "
-        f"| {figures['seed_realistic_s']:.1f} s | n/a | n/a | n/a | n/a | n/a | | |",
-    ]  # fmt: skip
-    return rows
+        ["Sandbox create, median", f"{create:.1f} ms", *alone, "≤ 10 ms", _met(create <= 10)],
+        ["Sandbox reset, median", f"{reset:.1f} ms", *alone, "", ""],
+        [seeding, f"{figures['seed_realistic_s']:.1f} s", *alone, "", ""],
+    ]
+    header = ["Figure", MOCK, WIREMOCK, BARE, FLOOR, "mockrefund ÷ floor",
+              "mockrefund ÷ WireMock", "Target", "Met"]  # fmt: skip
+    return _table(header, rows, right=6)
 
 
 def topology_table(topologies: dict, args: Any) -> list[str]:
@@ -205,30 +221,44 @@ def topology_table(topologies: dict, args: Any) -> list[str]:
         "figures added up. Start is from the first process started to every one "
         "answering, seeding included. Ratios are to one process on SQLite.",
         "",
-        "| Topology | Processes | Start | " + " | ".join(LABELS[kind] for kind in kinds) + " |",
-        "| --- | ---: | ---: | " + " | ".join("---:" for _ in kinds) + " |",
     ]
+    throughput, mixes = [], []
     for name, figures in topologies.items():
         if "skipped" in figures:
-            rows.append(f"| {name} | | | skipped: {figures['skipped']} |" + " |" * (len(kinds) - 1))
+            skipped = f"skipped: {figures['skipped']}"
+            throughput.append([name, "", "", skipped, *[""] * (len(kinds) - 1)])
             continue
-        cells = [_throughput(figures[kind], base.get(kind)) for kind in kinds]
         start = f"{figures['start_s']:.1f} s"
-        rows.append(f"| {name} | {figures['processes']} | {start} | {' | '.join(cells)} |")
+        cells = [_throughput(figures[kind], base.get(kind)) for kind in kinds]
+        throughput.append([name, str(figures["processes"]), start, *cells])
+        mixes.append([name, *(f"{_mix(figures[k])}; CPU {_cpu(figures[k])}" for k in kinds)])
+    labels = [LABELS[kind] for kind in kinds]
+    rows += _table(["Topology", "Processes", "Start", *labels], throughput, right=len(kinds) + 2)
     rows += [
         "",
         "What each run answered, and the CPU seconds each server process used during it "
         "(how evenly the load was spread):",
         "",
-        "| Topology | " + " | ".join(LABELS[kind] for kind in kinds) + " |",
-        "| --- | " + " | ".join("---" for _ in kinds) + " |",
+        *_table(["Topology", *labels], mixes),
+        *_workers_targets(topologies),
     ]
-    for name, figures in topologies.items():
-        if "skipped" in figures:
-            continue
-        cells = [f"{_mix(figures[kind])}; CPU {_cpu(figures[kind])}" for kind in kinds]
-        rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return rows
+
+
+def _workers_targets(topologies: dict) -> list[str]:
+    """`--workers 2` over one process, call by call, against the target."""
+    one, two = topologies.get(ONE_PROCESS, {}), topologies.get(WORKERS, {})
+    if "skipped" in one or "skipped" in two or not one or not two:
+        return []
+    rows = []
+    for kind in REQUESTS:
+        ratio = two[kind]["rps"] / one[kind]["rps"]
+        rows.append([LABELS[kind], f"{_num(one[kind]['rps'])} req/s",
+                     f"{_num(two[kind]['rps'])} req/s", _ratio(ratio),
+                     f"≥ {WORKERS_RATIO}x", _met(ratio >= WORKERS_RATIO)])  # fmt: skip
+    header = ["Call", ONE_PROCESS, WORKERS, "ratio", "Target", "Met"]
+    return ["", f"`{WORKERS}` over one process, against the target:", "",
+            *_table(header, rows, right=3)]  # fmt: skip
 
 
 def _throughput(run: dict, base: dict | None) -> str:
@@ -246,33 +276,86 @@ def _cpu(run: dict) -> str:
 def _growth_table(growth: dict) -> list[str]:
     small, big = growth["small"], growth["big"]
     rows = [
-        f"Kakaclo store with {small['orders']:,} and with {big['orders']:,} generated orders "
-        "(each with a refund); 1 connection; the read cache off, so that every request "
-        "does the database's work (this table is about that work growing, or not). Seeding "
-        "is start to first answer with a new database.",
+        _compared("Seeding (start to first answer)", small["seed_s"], big["seed_s"], "s",
+                  f"≤ {SEED_S:g} s, big store", big["seed_s"] <= SEED_S),
+        _compared("Peak memory while seeding (RSS)", _mb(small["seed_mib"]), _mb(big["seed_mib"]),
+                  "MB", f"≤ {SEED_MB:g} MB, big store", _mb(big["seed_mib"]) <= SEED_MB),
+        _compared("Restart on the seeded database", small["restart_s"], big["restart_s"], "s",
+                  f"≤ {RESTART_S:g} s, big store", big["restart_s"] <= RESTART_S),
+        *_latencies(small, big),
+    ]  # fmt: skip
+    header = ["Figure", f"{small['orders']:,} orders", f"{big['orders']:,} orders", "ratio",
+              "Target", "Met"]  # fmt: skip
+    return [
+        f"Stores of {small['orders']:,} and of {big['orders']:,} generated orders per platform "
+        "(each with a refund), each seeded into a new SQLite file and then restarted on it. "
+        "Seeding and restart are start to first answer; peak memory is the server's peak "
+        "resident set when seeding is done (the seeding and target figures are for the "
+        "big store). Then Kakaclo latency at 1 connection, the read cache off, so that every "
+        "request does the database's work (this table is about that work growing, or not).",
         "",
-        f"| Figure | {small['orders']:,} orders | {big['orders']:,} orders | ratio |",
-        "| --- | ---: | ---: | ---: |",
-        f"| Seeding | {small['seed_s']:.1f} s | {big['seed_s']:.1f} s "
-        f"| {big['seed_s'] / small['seed_s']:.0f}x |",
+        *_table(header, rows, right=3),
     ]
-    for kind in ("kakaclo_query", "kakaclo_create"):
+
+
+def _history_table(history: dict) -> list[str]:
+    refunds = history["refunds"]
+    few = {kind: runs["few"] for kind, runs in history.items() if kind in LATENCY_KINDS}
+    many = {kind: runs["many"] for kind, runs in history.items() if kind in LATENCY_KINDS}
+    header = ["Figure", "1 earlier refund", f"{refunds:,} earlier refunds", "ratio", "Target",
+              "Met"]  # fmt: skip
+    return [
+        "Kakaclo latency at 1 connection in one store, the read cache off: on orders with "
+        f"1 earlier refund (each create takes an order no other took) and on one order with "
+        f"{refunds:,} earlier refunds from the fixtures (every create on it). A query "
+        "answers the first page of the order's refunds, newest first, as a client asks.",
+        "",
+        *_table(header, _latencies(few, many), right=3),
+    ]
+
+
+def _latencies(few: dict, many: dict) -> list[list[str]]:
+    """p50 and p99 of each measured call with little and with much, against the target;
+    then what each run answered."""
+    rows = []
+    for kind in LATENCY_KINDS:
         for percentile in ("p50", "p99"):
             key = f"{percentile}_us"
-            a, b = small[kind][key] / 1000, big[kind][key] / 1000
-            rows.append(
-                f"| {LABELS[kind]}: {percentile} | {a:.2f} ms | {b:.2f} ms | {b / a:.2f}x |"
-            )
-    for kind in ("kakaclo_query", "kakaclo_create"):
-        rows.append(f"| {LABELS[kind]}: statuses | {_mix(small[kind])} | {_mix(big[kind])} | |")
+            a, b = few[kind][key] / 1000, many[kind][key] / 1000
+            rows.append(_compared(f"{LABELS[kind]}: {percentile}", a, b, "ms",
+                                  f"< {GROWTH_RATIO}x", b / a < GROWTH_RATIO))  # fmt: skip
+    for kind in LATENCY_KINDS:
+        rows.append([f"{LABELS[kind]}: statuses", _mix(few[kind]), _mix(many[kind]), "", "", ""])
     return rows
 
 
-def _status_table(load: dict) -> list[str]:
-    rows = [
-        "| Request | mockrefund | WireMock | bare ASGI | floor |",
-        "| --- | --- | --- | --- | --- |",
+def _compared(name: str, a: float, b: float, unit: str, target: str, met: bool) -> list[str]:
+    return [name, f"{a:.2f} {unit}", f"{b:.2f} {unit}", _ratio(b / a), target, _met(met)]
+
+
+def _statements_table(counts: dict[str, tuple[int, int]]) -> list[str]:
+    rows = []
+    for name, (statements, transactions) in counts.items():
+        if name == "sandbox create":
+            label, limit = "Sandbox create", SANDBOX_STATEMENTS
+        else:
+            platform, call = name.split()
+            label, limit = f"{PLATFORM_NAMES[platform]} {call}", STATEMENTS[call]
+        met = _met(statements <= limit)
+        rows.append([label, str(statements), str(transactions), f"≤ {limit}", met])
+    return [
+        "Counted in-process as the suite's statement budgets count them "
+        "(tests/core/statement_costs.py): an engine event listener on the app, the read "
+        "cache off, through the whole request; a create of one unit or a query of one "
+        "settled refund, on an order with a settled refund already. `BEGIN`s are counted "
+        "apart, as transactions; the target is on the statements.",
+        "",
+        *_table(["Call", "Statements", "Transactions", "Target", "Met"], rows, right=2),
     ]
+
+
+def _status_table(load: dict) -> list[str]:
+    rows = []
     for kind, runs in load.items():
         # Only mockrefund and the floor keep state: a canned answer cannot run out of orders.
         cells = []
@@ -280,8 +363,22 @@ def _status_table(load: dict) -> list[str]:
             stateful = name in (MOCK, FLOOR)
             many, one = runs[name]["c32"], runs[name]["c1"]
             cells.append(f"{_mix(many, stateful)} / {_mix(one, stateful)}")
-        rows.append(f"| {LABELS[kind]} | {' | '.join(cells)} |")
-    return rows
+        rows.append([LABELS[kind], *cells])
+    return _table(["Request", MOCK, WIREMOCK, BARE, FLOOR], rows)
+
+
+def _table(header: list[str], rows: list[list[str]], right: int = 0) -> list[str]:
+    """A Markdown table; columns 1 to `right` (figures) aligned right, the others left."""
+    aligns = ["---:" if 1 <= n <= right else "---" for n in range(len(header))]
+    return [f"| {' | '.join(cells)} |" for cells in (header, aligns, *rows)]
+
+
+def _met(met: bool | None) -> str:
+    return "" if met is None else ("yes" if met else "**no**")
+
+
+def _mb(mib: float) -> float:
+    return mib * 1024**2 / 1e6
 
 
 def _mix(run: dict, stateful: bool = True) -> str:

@@ -29,6 +29,7 @@ import report
 import servers
 import topologies
 from sandboxes import time_sandboxes
+from statements import count_statements
 
 BENCH = Path(__file__).resolve().parent
 WRITES = ("kakaclo_create", "shopline_create")
@@ -171,23 +172,66 @@ def measure_sandboxes(args, tmp: Path) -> dict:
 
 
 def measure_growth(args, wrk: str, tmp: Path, sets: dict[str, tuple[int, Path]]) -> dict:
-    """Kakaclo query and create latency at 1 connection with few and many orders."""
+    """Per store size: seeding a new database and the peak memory it took, a restart on
+    the seeded database, then Kakaclo query and create latency at 1 connection."""
     figures = {}
     for name, (orders, fixtures) in sets.items():
-        log(f"growth: {orders} Kakaclo orders (seeding)")
+        log(f"growth: {orders} orders per platform (seeding)")
+        db = tmp / f"{name}.db"
         # The read cache off: what grows, if anything, is the database's work.
-        server = servers.mockrefund(tmp / f"{name}.db", fixtures, read_cache=False)
+        server = servers.mockrefund(db, fixtures, read_cache=False)
         try:
-            figures[name] = {"orders": orders, "seed_s": server.first_answer(PROBE, limit=1800)}
+            seed_s = server.first_answer(PROBE, limit=1800)
+            # Read at once: the peak so far is the seeding's (and one answer's).
+            figures[name] = {"orders": orders, "seed_s": seed_s, "seed_mib": server.peak_rss_mib()}
+        finally:
+            server.stop()
+        log(f"growth: {orders} orders per platform (restart)")
+        server = servers.mockrefund(db, fixtures, read_cache=False)
+        try:
+            figures[name]["restart_s"] = server.first_answer(PROBE, limit=1800)
             # The warm-up uses the last 100 orders, the measure the others: a create
             # measured is a first refund of its order, as in the main table.
             kept = orders - 100
-            for kind in ("kakaclo_query", "kakaclo_create"):
-                load(wrk, server, kind, 1, 1, kept, 100)
-                figures[name][kind] = load(wrk, server, kind, 1, args.latency_duration, 0, kept)
+            for kind in report.LATENCY_KINDS:
+                run = one_connection(args, wrk, server, kind, (kept, 100), (0, kept))
+                figures[name][kind] = run
         finally:
             server.stop()
     return figures
+
+
+def measure_history(args, wrk: str, tmp: Path, fixtures: Path) -> dict:
+    """Kakaclo query and create latency at 1 connection, in one store with the read cache
+    off: on orders with 1 earlier refund each (a create takes each order once) and on
+    one order with --history earlier refunds (all its creates on it)."""
+    log(f"history: {args.orders} orders with 1 refund and one with {args.history} (seeding)")
+    server = servers.mockrefund(tmp / "history.db", fixtures, read_cache=False)
+    try:
+        figures: dict = {"refunds": args.history, "seed_s": server.first_answer(PROBE, limit=1800)}
+        kept, many = args.orders - 100, (args.orders, 1)  # the order with history: data.py
+        for kind in report.LATENCY_KINDS:
+            figures[kind] = {
+                "few": one_connection(args, wrk, server, kind, (kept, 100), (0, kept)),
+                "many": one_connection(args, wrk, server, kind, many, many),
+            }
+    finally:
+        server.stop()
+    return figures
+
+
+def one_connection(
+    args, wrk: str, server: servers.Server, kind: str, warm: tuple[int, int],
+    measured: tuple[int, int],
+) -> dict:  # fmt: skip
+    """A 1 s warm-up over orders `warm`, then the measure at 1 connection over orders
+    `measured` (each a first and a count). Creates spread over orders are flagged when
+    they took an order twice."""
+    load(wrk, server, kind, 1, 1, *warm)
+    result = load(wrk, server, kind, 1, args.latency_duration, *measured)
+    spread = measured[1] > 1
+    result["wrapped"] = kind in WRITES and spread and result["used"] > measured[1]
+    return result
 
 
 def main() -> None:
@@ -201,8 +245,9 @@ def main() -> None:
     option("--warmup", type=float, default=2, help="seconds of load before each measure")
     option("--startup-runs", type=int, default=5)
     option("--sandbox-runs", type=int, default=100)
-    option("--small", type=int, default=1_000, help="Kakaclo orders of the small growth set")
-    option("--big", type=int, default=100_000, help="Kakaclo orders of the big growth set")
+    option("--small", type=int, default=1_000, help="orders per platform, small growth set")
+    option("--big", type=int, default=100_000, help="orders per platform, big growth set")
+    option("--history", type=int, default=10_000, help="earlier refunds of the history order")
     option("--out", type=Path, default=BENCH / "RESULTS.md")
     topologies.options(parser)
     args = parser.parse_args()
@@ -210,12 +255,16 @@ def main() -> None:
     began = time.perf_counter()
     figures: dict = {"args": args, "machine": report.machine(java, wrk, jar)}
     figures["load_before"] = os.getloadavg()[0]
+    log("statements per request (in-process)")
+    figures["statements"] = count_statements()
     with tempfile.TemporaryDirectory(prefix="mockrefund-bench-") as folder:
         tmp = Path(folder)
-        log(f"writing fixtures: {args.orders} orders per platform; {args.small} and {args.big}")
+        log(f"writing fixtures: {args.orders}, {args.small} and {args.big} orders per platform")
         realistic = data.write_fixtures(tmp / "realistic", args.orders)
-        small = data.write_fixtures(tmp / "small", args.small, ("kakaclo",))
-        big = data.write_fixtures(tmp / "big", args.big, ("kakaclo",))
+        small = data.write_fixtures(tmp / "small", args.small)
+        big = data.write_fixtures(tmp / "big", args.big)
+        # As many orders as the main table, so the creates spread over them never wrap.
+        history = data.write_fixtures(tmp / "history", args.orders, ("kakaclo",), args.history)
         figures |= measure_load(args, wrk, java, jar, tmp, realistic)
         figures["startup"] = measure_startup(
             args, java, jar, tmp, figures["canned"], figures["wiremock_root"]
@@ -224,6 +273,7 @@ def main() -> None:
         figures["topologies"] = topologies.measure_topologies(args, wrk, tmp, realistic)
         sets = {"small": (args.small, small), "big": (args.big, big)}
         figures["growth"] = measure_growth(args, wrk, tmp, sets)
+        figures["history"] = measure_history(args, wrk, tmp, history)
     figures["total_s"] = time.perf_counter() - began
     figures["load_after"] = os.getloadavg()[0]
     args.out.write_text(report.render(figures))

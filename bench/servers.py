@@ -51,8 +51,8 @@ class Server:
         )
 
     def first_answer(self, probe: Request, limit: float = 600) -> float:
-        """Seconds from process start until `probe` is answered (any HTTP status counts:
-        the server is up and routing)."""
+        """Seconds from process start until `probe` is answered (any HTTP status but 503
+        counts: the server is up and routing; a 503 is a server still starting)."""
         request = urllib.request.Request(
             self.url + probe.path, method=probe.method, headers=probe.headers
         )
@@ -60,17 +60,24 @@ class Server:
             try:
                 with urllib.request.urlopen(request, timeout=5):
                     return time.perf_counter() - self.started
-            except urllib.error.HTTPError:
-                return time.perf_counter() - self.started
+            except urllib.error.HTTPError as error:
+                if error.code != 503:
+                    return time.perf_counter() - self.started
+                self._wait(limit)
             except OSError:
-                if self.process.poll() is not None:
-                    self.log.seek(0)
-                    error = self.log.read().decode(errors="replace")
-                    sys.exit(f"{self.name} exited before answering:\n{error}")
-                if time.perf_counter() - self.started > limit:
-                    self.stop()
-                    sys.exit(f"{self.name} did not answer within {limit:.0f} s")
-                time.sleep(0.005)
+                self._wait(limit)
+
+    def _wait(self, limit: float) -> None:
+        """A moment before the next try; or stop, when the process has exited or `limit`
+        seconds have passed since it started."""
+        if self.process.poll() is not None:
+            self.log.seek(0)
+            error = self.log.read().decode(errors="replace")
+            sys.exit(f"{self.name} exited before answering:\n{error}")
+        if time.perf_counter() - self.started > limit:
+            self.stop()
+            sys.exit(f"{self.name} did not answer within {limit:.0f} s")
+        time.sleep(0.005)
 
     def cpu_seconds(self) -> dict[int, float]:
         """CPU time used so far by the process and by each of its children (the workers
