@@ -70,7 +70,7 @@ POSTGRES_WORKERS = 16
 SQLITE_WORKERS = 2
 
 # Bump when a table changes shape; an older database is then refused with advice.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # The PostgreSQL advisory lock that one-time work at start runs under (any fixed number
 # that no other program on the database uses: "mockrfnd" in ASCII).

@@ -162,6 +162,9 @@ class Order(SQLModel, table=True):
     refunding_amount: Decimal = _total(money=True)
     refunded_shipping: Decimal = _total(money=True)
     pending_refunds: int = _total()
+    # How many refunds the order has, in every status: a page of them says how many
+    # there are without counting them.
+    refund_count: int = _total()
 
 
 class LineItem(SQLModel, table=True):
@@ -216,6 +219,8 @@ class Payment(SQLModel, table=True):
 class Refund(SQLModel, table=True):
     __table_args__ = (
         Index("ix_refund_order", "order_id"),
+        # An order's refunds newest first, a page at a time, however many it has.
+        Index("ix_refund_order_newest", "order_id", "created_at", "id"),
         # The settling sweep: pending refunds of a sandbox, by due time.
         Index("ix_refund_due", "sandbox_id", "status", "settles_at"),
         # A refund looked up by its platform id (Kakaclo's query takes a refund number).

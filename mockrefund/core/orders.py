@@ -342,20 +342,20 @@ _CHILDREN: dict[tuple[type[SQLModel], str], Select[Any]] = {
     for parent in ("order_id", "refund_id")
     if parent in table.c
 }
-_REFUNDS = _TABLES[Refund]
+_REFUNDS, _ORDERS = _TABLES[Refund], _TABLES[Order]
 _REFUNDS_OF_ORDER = table_select(_REFUNDS).where(_REFUNDS.c.order_id == bindparam("order_id"))
 _OLDEST_FIRST = (_REFUNDS.c.id,)
 _NEWEST_FIRST = (_REFUNDS.c.created_at.desc(), _REFUNDS.c.id.desc())
+# A page of an order's refunds with how many it has in all, in one statement (on
+# PostgreSQL each statement sees the data as of its start, so the two agree): the count
+# is the order's running `refund_count`, not a count of its refunds.
 _COUNTED_PAGE = (
-    table_select(_REFUNDS, func.count().over().label("refunds_in_all"))
+    table_select(_REFUNDS, _ORDERS.c.refund_count.label("refunds_in_all"))
+    .join(_ORDERS, _ORDERS.c.id == _REFUNDS.c.order_id)
     .where(_REFUNDS.c.order_id == bindparam("order_id"))
     .order_by(*_NEWEST_FIRST)
 )
-_REFUND_COUNT = (
-    table_select(func.count())
-    .select_from(_REFUNDS)
-    .where(_REFUNDS.c.order_id == bindparam("order_id"))
-)
+_REFUND_COUNT = table_select(_ORDERS.c.refund_count).where(_ORDERS.c.id == bindparam("order_id"))
 _REFUND_BY_REF = table_select(_REFUNDS).where(
     _REFUNDS.c.sandbox_id == bindparam("sandbox_id"),
     _REFUNDS.c.ref == bindparam("ref"),

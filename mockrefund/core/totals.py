@@ -47,7 +47,13 @@ Number = int | Decimal
 Deltas = dict[str, Number]
 Row = TypeVar("Row", bound=SQLModel)
 
-ORDER_TOTALS = ("refunded_amount", "refunding_amount", "refunded_shipping", "pending_refunds")
+ORDER_TOTALS = (
+    "refunded_amount",
+    "refunding_amount",
+    "refunded_shipping",
+    "pending_refunds",
+    "refund_count",
+)
 LINE_TOTALS = (
     "refunded_quantity",
     "refunding_quantity",
@@ -117,7 +123,9 @@ def contribution(
     `status` (by default its own)."""
     status = refund.status if status is None else status
     change = Change()
-    change.orders[refund.order_id] = order_figures(status, refund.amount, refund.shipping_amount)
+    # A refund counts in its order's `refund_count` in every status.
+    figures = order_figures(status, refund.amount, refund.shipping_amount)
+    change.orders[refund.order_id] = {**figures, "refund_count": 1}
     for line in lines:
         figures = line_figures(status, line.quantity, line.amount, line.kind)
         _add(change.lines.setdefault(line.line_item_id, {}), figures)

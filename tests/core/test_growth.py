@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from mockrefund.app import create_app
+from mockrefund.core import orders
+from mockrefund.runtime import Runtime
 from tests.conftest import make_settings
 from tests.platforms.kakaclo.conftest import AUTH as KAKACLO_AUTH
 from tests.platforms.shopline.conftest import API, HEADERS
@@ -218,3 +220,18 @@ def test_a_create_and_a_settle_read_no_earlier_refund(
     for statement in [*many.create, *many.settle]:
         if statement.upper().startswith("SELECT"):
             assert not READS_REFUNDS.search(NEXT_DUE_PROBE.sub("", statement)), statement
+
+
+def test_a_page_of_an_orders_refunds_is_read_by_index_not_by_sorting_them_all(
+    runtime: Runtime,
+) -> None:
+    """Kakaclo's query pages an order's refunds newest first, with their count: the plan
+    walks the (order, created_at, id) index for the page and takes the count from the
+    order's running total, so a page costs the same after 1 refund or 10,000."""
+    page = orders._COUNTED_PAGE.offset(20).limit(10).params(order_id=1)
+    with runtime.db.read() as session:
+        conn = session.connection()
+        sql = page.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ix_refund_order_newest" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort of every refund of the order

@@ -88,7 +88,9 @@ def recount(session: Session, order_id: int) -> dict[str, Any]:
         "lines": {},
         "payments": {},
     }
+    found["order"]["refund_count"] = 0
     for refund in session.exec(select(Refund).where(Refund.order_id == order_id)):
+        found["order"]["refund_count"] += 1
         if refund.status == RefundStatus.FAILED:
             continue
         pending = refund.status == RefundStatus.PENDING
@@ -123,6 +125,7 @@ def stored(session: Session, order: Order) -> dict[str, Any]:
             "refunding_amount": order.refunding_amount,
             "refunded_shipping": order.refunded_shipping,
             "pending_refunds": order.pending_refunds,
+            "refund_count": order.refund_count,
         },
         "lines": {
             row.id: {key: getattr(row, key) for key in _zero_line()}
