@@ -31,8 +31,8 @@ from mockrefund.core.models import Sandbox
 from mockrefund.core.refunds import Lifecycle
 from mockrefund.db import Database, SchemaMismatch
 from mockrefund.fixtures import FixtureError, FixtureSet
-from mockrefund.fixtures.load import files_digest, fixture_files, fixture_parts
-from mockrefund.fixtures.seed import seed
+from mockrefund.fixtures.load import StorePart, files_digest, fixture_files, fixture_parts
+from mockrefund.fixtures.seed import seed_parts
 from mockrefund.logs import FIELDS, SANDBOXES
 
 TEMPLATE_PREFIX = sandboxes.TEMPLATE_PREFIX
@@ -92,7 +92,9 @@ class Runtime:
                 self._default_source = (
                     _source(Path(self.settings.fixtures))
                     if given is None
-                    else FixtureSource(_set_digest(given), lambda: [given])
+                    else FixtureSource(
+                        _set_digest(given), lambda: map(StorePart.whole, given.stores)
+                    )
                 )
             return self._default_source
         root = Path(self.settings.fixtures).parent
@@ -147,8 +149,7 @@ class Runtime:
                     )
                 )
                 session.flush()
-                for part in fixtures.parts():
-                    seed(session, template_id, part)
+                seed_parts(session, template_id, fixtures.parts())
                 session.flush()
         return template_id
 
@@ -458,7 +459,7 @@ class FixtureSource:
     parse it, which only seeding a new template needs."""
 
     digest: str
-    parts: Callable[[], Iterable[FixtureSet]]
+    parts: Callable[[], Iterable[StorePart]]
 
 
 # In every digest: a template seeded by another release of mockrefund is seeded again.
