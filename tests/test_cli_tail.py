@@ -36,6 +36,9 @@ class Tail:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            # Ctrl-C as at a terminal, even when this suite runs where SIGINT is ignored
+            # (a background job of a shell): Python keeps an ignored SIGINT ignored.
+            preexec_fn=_default_sigint,
         )
         assert self.process.stdout is not None
         assert self.process.stderr is not None
@@ -64,6 +67,10 @@ class Tail:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=PATIENCE)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
