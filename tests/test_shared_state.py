@@ -75,7 +75,7 @@ def test_a_restart_with_the_same_fixtures_reuses_their_template(
     def no_seeding(*_: object) -> None:
         raise AssertionError("the template was seeded again")
 
-    monkeypatch.setattr("mockrefund.runtime.seed", no_seeding)
+    monkeypatch.setattr("mockrefund.runtime.seed_parts", no_seeding)
     again = Runtime(settings)
     again.start()
     assert templates(again) == made
