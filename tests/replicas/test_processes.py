@@ -128,13 +128,14 @@ def test_restarted_while_the_other_makes_sandboxes(pair: Pair, sandbox: Sandbox)
 
 class RefundLoad:
     """Refunds of one unit through both servers at once, every client going through the
-    platforms in turn; the victim is sent SIGKILL once ACKNOWLEDGED have succeeded, while
-    the other clients' requests are in flight."""
+    platforms in turn; the victim is sent SIGKILL once ACKNOWLEDGED have succeeded, each
+    server's among them, while the other clients' requests are in flight."""
 
     def __init__(self, pair: Pair, sandbox: Sandbox, victim: Server) -> None:
         self.pair, self.sandbox, self.victim = pair, sandbox, victim
         self.granted: list[tuple[str, str, str]] = []  # (server, platform, refund id)
         self._lock = threading.Lock()
+        self._killed = False
 
     def _client(self, server: Server, first: int) -> None:
         turn = first
@@ -150,7 +151,11 @@ class RefundLoad:
             assert refund_id is not None, describe(answer)
             with self._lock:
                 self.granted.append((server.name, platform, refund_id))
-                if len(self.granted) == ACKNOWLEDGED:
+                # Killed once both servers have written (on one SQLite file, one of them
+                # may wait a while for its first turn at the lock) and enough are in.
+                writers = {name for name, _, _ in self.granted}
+                if not self._killed and len(self.granted) >= ACKNOWLEDGED and len(writers) == 2:
+                    self._killed = True
                     assert self.victim.process is not None
                     self.victim.process.send_signal(signal.SIGKILL)
 
