@@ -114,17 +114,13 @@ def stream_requests(
     """Each request the sandbox records from now on (or after `after` / `Last-Event-ID`),
     filtered as the journal's list is."""
     start = _start_after(after, last_event_id)
-    slot = streams_of(request).take()
-    try:
-        follower = SandboxFollower(runtime.db, sandbox_id, where, start)
-    except BaseException:
-        slot.give_back()
-        raise
 
     def render(batch: Batch) -> list[bytes]:
         return [event(entry.id, entry.view()) for _, entry in batch.entries]
 
-    return EventStream(_events(follower.poll, render, slot, stop_after), slot)
+    return _stream(
+        request, lambda: SandboxFollower(runtime.db, sandbox_id, where, start), render, stop_after
+    )
 
 
 @server_router.get(
@@ -143,12 +139,6 @@ def stream_all_requests(
 ) -> EventStream:
     """As the sandbox's stream, for every sandbox; each entry also says its `sandbox`."""
     start = _start_after(after, last_event_id)
-    slot = streams_of(request).take()
-    try:
-        follower = ServerFollower(runtime.db, where, start)
-    except BaseException:
-        slot.give_back()
-        raise
 
     def render(batch: Batch) -> list[bytes]:
         return [
@@ -156,6 +146,22 @@ def stream_all_requests(
             for sandbox, entry in batch.entries
         ]
 
+    return _stream(request, lambda: ServerFollower(runtime.db, where, start), render, stop_after)
+
+
+def _stream(
+    request: Request,
+    follow: Callable[[], SandboxFollower | ServerFollower],
+    render: Callable[[Batch], list[bytes]],
+    stop_after: int | None,
+) -> EventStream:
+    """A stream in one of the server's slots (given back if the follower cannot start)."""
+    slot = streams_of(request).take()
+    try:
+        follower = follow()
+    except BaseException:
+        slot.give_back()
+        raise
     return EventStream(_events(follower.poll, render, slot, stop_after), slot)
 
 

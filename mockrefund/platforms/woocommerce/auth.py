@@ -11,7 +11,6 @@ usually runs on plain HTTP on loopback, so by default it takes all three anywher
 """
 
 import base64
-import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from mockrefund.clock import wall_now
 from mockrefund.controls import nonces
 from mockrefund.core.models import Credential, Store
 from mockrefund.platforms.woocommerce.errors import fail
+from mockrefund.platforms.woocommerce.keys import basic_credentials
 from mockrefund.platforms.woocommerce.query import base_name
 from mockrefund.web.context import Scope, credential_of, original_path
 from mockrefund.web.text import is_digits
@@ -55,7 +55,7 @@ class Caller:
 def authenticate(request: Request, scope: Scope, params: Mapping[str, str], method: str) -> Caller:
     https = _is_https(request)
     enforce = scope.runtime.settings.woocommerce_enforce_scheme
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     if params.get("consumer_key") and params.get("consumer_secret") and (https or not enforce):
         return _by_secret(scope, params["consumer_key"], params["consumer_secret"], basic=False)
     if basic is not None and (https or not enforce):
@@ -75,21 +75,6 @@ def check_permission(caller: Caller, method: str) -> None:
 def _is_https(request: Request) -> bool:
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     return (forwarded or request.url.scheme) == "https"
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    if not sep or not user or not password:
-        return None
-    return user, password
 
 
 def _lookup(scope: Scope, key: str) -> Caller | None:

@@ -1,9 +1,25 @@
-"""The consumer key a WooCommerce request names, before it is authenticated."""
+"""Who a WooCommerce request says it is, read before it is authenticated."""
 
 import base64
 import binascii
 
 from starlette.requests import Request
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """The key and secret of an `Authorization: Basic` header (None: no usable one)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    if not sep or not user or not password:
+        return None
+    return user, password
 
 
 def consumer_key_of(request: Request) -> str | None:
@@ -13,11 +29,7 @@ def consumer_key_of(request: Request) -> str | None:
     query = request.query_params
     if query.get("consumer_key"):
         return query["consumer_key"]
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic" and encoded.strip():
-        try:
-            user = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user.partition(":")[0] or None
+    basic = basic_credentials(request)
+    if basic is not None:
+        return basic[0]
     return query.get("oauth_consumer_key") or None
