@@ -133,7 +133,9 @@ def load_kind(args, wrk: str, server: servers.Server, kind: str, pool: int) -> d
         ("c1", 1, args.latency_duration),
     ):
         first = used % pool if kind in WRITES else 0
+        idle = server.wait_idle()
         results[name] = load(wrk, server, kind, connections, seconds, first, pool - first)
+        results[name]["idle_wait_s"] = idle
         # wrk may send a request per connection past the count it reports.
         used += results[name]["requests"] + connections
         results[name]["wrapped"] = kind in WRITES and used > pool

@@ -92,6 +92,22 @@ class Server:
             used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return used
 
+    def wait_idle(self, quiet: float = 0.25, busy: float = 0.05, limit: float = 15) -> float:
+        """Wait until the server has used less than `busy` of a CPU for `quiet` seconds
+        (at most `limit` seconds); returns how long it took. A run at 32 connections
+        leaves requests in flight when wrk stops: the server goes on answering them for a
+        while, and a 1-connection run started at once would time its first requests
+        behind that backlog, not the server's own latency."""
+        started = time.perf_counter()
+        before = sum(self.cpu_seconds().values())
+        while time.perf_counter() - started < limit:
+            time.sleep(quiet)
+            now = sum(self.cpu_seconds().values())
+            if now - before < busy * quiet:
+                break
+            before = now
+        return time.perf_counter() - started
+
     def peak_rss_mib(self) -> float:
         """The process's peak resident memory so far (the kernel's VmHWM)."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()

@@ -36,6 +36,8 @@ from mockrefund.fixtures.seed import seed_parts
 from mockrefund.logs import FIELDS, SANDBOXES
 
 TEMPLATE_PREFIX = sandboxes.TEMPLATE_PREFIX
+# Fixture sets' templates whose size `Runtime` remembers (a server has a handful of sets).
+_TEMPLATES_REMEMBERED = 64
 SANDBOX_PREFIX = "sbx_"
 DEFAULT_FIXTURES = "default"
 # The `fixtures` of a sandbox made from fixtures sent with the request.
@@ -77,6 +79,9 @@ class Runtime:
         self.life = Lifecycle(self.delays, settings.seed)
         self._given_fixtures = fixtures
         self._default_source: FixtureSource | None = None
+        # Whether each fixture set's template is copied in steps (see
+        # `_copies_template_in_steps`).
+        self._templates_in_steps: dict[str, bool] = {}
         self.started = False
 
     # -- fixture sets ---------------------------------------------------------------
@@ -175,7 +180,7 @@ class Runtime:
             with self.db.write() as session:
                 template = self._template(session, self.fixture_source(fixtures), fixtures)
                 self._check_limit(session)
-                if not self._copies_in_steps(session, template):
+                if not self._copies_template_in_steps(session, template):
                     sandbox = self._create(
                         session, sandbox_id, fixtures, template, seed_value, clock
                     )
@@ -205,6 +210,19 @@ class Runtime:
         if self.db.is_postgres:
             return False
         return any(cloning.is_big(session, sandbox_id) for sandbox_id in sandbox_ids)
+
+    def _copies_template_in_steps(self, session: Session, template: str) -> bool:
+        """`_copies_in_steps` for a fixture set's template, remembered: a template is named
+        after its files' digest and is never written once seeded, so the answer for a name
+        never changes (a sandbox create then costs one probe less). One entry per fixture
+        set seen, forgotten all at once past `_TEMPLATES_REMEMBERED`."""
+        known = self._templates_in_steps.get(template)
+        if known is None:
+            known = self._copies_in_steps(session, template)
+            if len(self._templates_in_steps) >= _TEMPLATES_REMEMBERED:
+                self._templates_in_steps.clear()
+            self._templates_in_steps[template] = known
+        return known
 
     def _create_in_steps(
         self, sandbox_id: str, fixtures: str, template: str, seed_value: int, clock: ClockOptions

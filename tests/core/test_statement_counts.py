@@ -37,7 +37,7 @@ BUDGETS = {
     ("woocommerce", "create"): Budget(statements=14, transactions=3),
     ("woocommerce", "query"): Budget(statements=10, transactions=4),
 }
-SANDBOX_CREATE = Budget(statements=16, transactions=2)
+SANDBOX_CREATE = Budget(statements=15, transactions=2)
 
 
 @pytest.mark.parametrize(("platform", "call"), sorted(BUDGETS))
